@@ -1,0 +1,24 @@
+/* The application context handed to every handler: configuration, store and shared clients.
+ * Built once in main.c; no mutable globals elsewhere. */
+#ifndef CRM_APP_H
+#define CRM_APP_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+struct config;
+struct store;
+struct job_pool;
+struct metrics;
+
+struct app {
+	const struct config *cfg;
+	struct store *store;
+	struct job_pool *jobs;
+	struct metrics *metrics;
+	double started_at; /* CLOCK_REALTIME seconds */
+	double started_mono; /* CLOCK_MONOTONIC seconds, for uptime */
+	atomic_bool draining; /* set on SIGTERM: /ready answers 503 */
+};
+
+#endif

@@ -1,0 +1,27 @@
+/* The request pipeline of SPEC §1.6, independent of the HTTP library: server.c calls
+ * pipeline_head once the request head is in, and pipeline_body when the body is complete. */
+#ifndef CRM_HTTP_PIPELINE_H
+#define CRM_HTTP_PIPELINE_H
+
+#include "http/http.h"
+
+struct app;
+
+/* Prepares process-wide state (allowed origins, route table). Call once before serving. */
+void pipeline_init(const struct app *app);
+void pipeline_free(void);
+
+/* Steps 1–4: request id, framing (414, 431, 400), CORS preflight, route lookup (404/405),
+ * Accept (406) and declared body length (413). Returns true when a reply is already set. */
+bool pipeline_head(struct request *req);
+
+/* Steps 5–11 and the handler. On return either req->resp is set or req->job was deferred. */
+void pipeline_body(struct request *req);
+
+/* Adds the headers every response carries (§13.5, §13.6) to req->resp. */
+void pipeline_finish_headers(struct request *req);
+
+/* Label for metrics and logs: the matched pattern, or "unmatched". */
+const char *pipeline_route_label(const struct request *req);
+
+#endif

@@ -1,0 +1,115 @@
+/* Reply helpers: the success and error envelopes of SPEC §1.3 and the raw bodies. Each fills
+ * req->resp; http/server.c turns it into the wire response. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http/http.h"
+#include "http/router.h"
+#include "util/alloc.h"
+
+char *json_dump_compact(const json_t *doc)
+{
+	char *s = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15) | JSON_ENCODE_ANY);
+	if (!s)
+		return xstrdup("null");
+	return s;
+}
+
+static void set_body(struct request *req, int status, const char *type, char *text_steal)
+{
+	struct response *r = &req->resp;
+	buf_free(&r->body);
+	free(r->content_type);
+	r->status = status;
+	r->content_type = type ? xstrdup(type) : NULL;
+	if (text_steal) {
+		size_t n = strlen(text_steal);
+		r->body.data = text_steal;
+		r->body.len = n;
+		r->body.cap = n + 1;
+	}
+	r->set = true;
+}
+
+void reply_json_steal(struct request *req, int status, json_t *doc)
+{
+	/* Compatibility routes carry the HTTP status in every JSON body (SPEC §15.1). */
+	if (req->route && (req->route->flags & RF_COMPAT) && json_is_object(doc) &&
+	    !json_object_get(doc, "status"))
+		json_object_set_new(doc, "status", json_integer(status));
+	char *text = json_dump_compact(doc);
+	json_decref(doc);
+	set_body(req, status, "application/json; charset=utf-8", text);
+}
+
+void reply_data_steal(struct request *req, int status, json_t *data, const char *message)
+{
+	json_t *env = json_object();
+	json_object_set_new(env, "data", data ? data : json_null());
+	if (message)
+		json_object_set_new(env, "message", json_string(message));
+	reply_json_steal(req, status, env);
+}
+
+void reply_error(struct request *req, enum err_code code, json_t *details, const char *message)
+{
+	const struct err_info *e = err_info(code);
+	json_t *env = json_object();
+	json_object_set_new(env, "message", json_string(message ? message : e->message));
+	json_object_set_new(env, "code", json_string(e->slug));
+	if (details)
+		json_object_set_new(env, "details", details);
+	json_object_set_new(env, "requestId", json_string(req->request_id));
+	reply_json_steal(req, e->status, env);
+}
+
+void details_add(json_t **details, const char *field, const char *reason)
+{
+	if (!*details)
+		*details = json_array();
+	json_t *d = json_object();
+	json_object_set_new(d, "field", json_string(field));
+	json_object_set_new(d, "reason", json_string(reason));
+	json_array_append_new(*details, d);
+}
+
+void reply_invalid(struct request *req, const char *field, const char *reason)
+{
+	json_t *details = NULL;
+	details_add(&details, field, reason);
+	reply_error(req, ERR_VALIDATION_FAILED, details, NULL);
+}
+
+void reply_text(struct request *req, int status, const char *content_type, const char *text,
+		size_t len)
+{
+	set_body(req, status, content_type, NULL);
+	buf_append(&req->resp.body, text, len);
+}
+
+void reply_empty(struct request *req, int status)
+{
+	set_body(req, status, NULL, NULL);
+}
+
+void reply_redirect(struct request *req, const char *location)
+{
+	set_body(req, 302, NULL, NULL);
+	reply_header(req, "Location", location);
+}
+
+void reply_header(struct request *req, const char *name, const char *value)
+{
+	struct response *r = &req->resp;
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0 && strcasecmp(name, "Set-Cookie") != 0) {
+			free(r->headers[i].value);
+			r->headers[i].value = xstrdup(value);
+			return;
+		}
+	r->headers = xrealloc(r->headers, sizeof *r->headers * (r->nheaders + 1));
+	r->headers[r->nheaders].name = xstrdup(name);
+	r->headers[r->nheaders].value = xstrdup(value);
+	r->nheaders++;
+}

@@ -1,0 +1,403 @@
+/* libmicrohttpd integration: daemon options, the access handler that feeds the pipeline,
+ * suspension for deferred jobs, and completion (access log, metrics, freeing the request).
+ * Paths are routed undecoded: the unescape callback is the identity and the router decodes
+ * each segment once (SPEC §1.1). */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "app.h"
+#include "config/config.h"
+#include "http/pipeline.h"
+#include "http/router.h"
+#include "log/log.h"
+#include "metrics/metrics.h"
+#include "util/alloc.h"
+#include "util/jobs.h"
+#include "util/timefmt.h"
+
+struct server {
+	struct MHD_Daemon *daemon;
+	struct app *app;
+	atomic_int in_flight;
+	int port;
+	int fd;
+	bool ipv6;
+};
+
+/* Room for an 8 KiB target and 32 KiB of headers plus the response head, so the service
+ * measures those limits itself and answers 414/431 with its own envelope (SPEC §13.7). */
+#define CONN_MEMORY_LIMIT (128 * 1024)
+
+static size_t unescape_identity(void *cls, struct MHD_Connection *c, char *s)
+{
+	return strlen(s);
+}
+
+static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *con)
+{
+	struct server *s = cls;
+	struct request *req = xcalloc(1, sizeof *req);
+	req->app = s->app;
+	req->conn = con;
+	req->target = xstrdup(uri ? uri : "/");
+	req->content_length = -1;
+	req->started = mono_seconds();
+	atomic_fetch_add(&s->in_flight, 1);
+	metrics_in_flight(s->app->metrics, 1);
+	return req;
+}
+
+const char *http_header(struct request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+struct count_ctx {
+	const char *name;
+	int n;
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	struct count_ctx *c = cls;
+	if (c->name[0] == '\0' || strcasecmp(c->name, key) == 0)
+		c->n++;
+	return MHD_YES;
+}
+
+int http_header_count(struct request *req, const char *name)
+{
+	struct count_ctx c = {name, 0};
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, count_header, &c);
+	return c.n;
+}
+
+const char *http_cookie(struct request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+struct framing {
+	size_t bytes;
+	int cl_count;
+	const char *first_cl;
+	bool cl_differs, te;
+};
+
+static enum MHD_Result measure_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				      const char *value)
+{
+	struct framing *f = cls;
+	f->bytes += strlen(key) + (value ? strlen(value) : 0) + 4;
+	if (strcasecmp(key, "Content-Length") == 0) {
+		if (f->cl_count++ && value && f->first_cl && strcmp(value, f->first_cl) != 0)
+			f->cl_differs = true;
+		if (!f->first_cl)
+			f->first_cl = value;
+	} else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+		f->te = true;
+	}
+	return MHD_YES;
+}
+
+static void client_address(struct request *req)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(req->ip, sizeof req->ip, "unknown");
+	if (!ci || !ci->client_addr)
+		return;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, req->ip,
+			  sizeof req->ip);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(a)) {
+			inet_ntop(AF_INET, &a->s6_addr[12], req->ip, sizeof req->ip);
+		} else {
+			/* IPv6 clients are keyed by their /64 prefix (SPEC §4). */
+			struct in6_addr p = *a;
+			memset(&p.s6_addr[8], 0, 8);
+			char tmp[INET6_ADDRSTRLEN];
+			inet_ntop(AF_INET6, &p, tmp, sizeof tmp);
+			snprintf(req->ip, sizeof req->ip, "%s/64", tmp);
+		}
+	}
+}
+
+static void free_resp_body(void *cls)
+{
+	free(cls);
+}
+
+static enum MHD_Result queue(struct MHD_Connection *con, struct request *req)
+{
+	pipeline_finish_headers(req);
+	struct response *r = &req->resp;
+	size_t len = r->body.len;
+	char *body = buf_steal(&r->body);
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer_with_free_callback(len, body, free_resp_body);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	r->body.len = len; /* remembered for the access log */
+	if (r->content_type)
+		MHD_add_response_header(resp, "Content-Type", r->content_type);
+	for (size_t i = 0; i < r->nheaders; i++)
+		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+	if (r->close)
+		MHD_add_response_header(resp, "Connection", "close");
+	enum MHD_Result ret = MHD_queue_response(con, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static void run_job(void *arg)
+{
+	struct request *req = arg;
+	req->job(req);
+	if (!req->resp.set)
+		reply_error(req, ERR_INTERNAL, NULL, NULL);
+	req->phase = 3;
+	MHD_resume_connection(req->conn);
+}
+
+void http_defer(struct request *req, void (*job)(struct request *req))
+{
+	req->job = job;
+}
+
+static enum MHD_Result access_handler(void *cls, struct MHD_Connection *con, const char *url,
+				      const char *method, const char *version,
+				      const char *upload_data, size_t *upload_data_size,
+				      void **con_cls)
+{
+	struct server *s = cls;
+	struct request *req = *con_cls;
+	if (!req)
+		return MHD_NO;
+
+	if (req->phase == 0) {
+		req->phase = 1;
+		req->method = http_method_from(method);
+		req->method_name = method;
+		client_address(req);
+		struct framing f = {0};
+		MHD_get_connection_values(con, MHD_HEADER_KIND, measure_header, &f);
+		req->header_bytes = f.bytes;
+		req->framing_conflict = (f.te && f.cl_count) || f.cl_differs;
+		if (f.first_cl) {
+			char *end;
+			long long v = strtoll(f.first_cl, &end, 10);
+			req->content_length = (*end == '\0' && v >= 0) ? v : -1;
+		}
+		if (pipeline_head(req))
+			return queue(con, req);
+		return MHD_YES;
+	}
+
+	if (req->phase == 1 && *upload_data_size) {
+		long limit = req->route && req->route->body_limit ? req->route->body_limit
+								   : s->app->cfg->max_body_bytes;
+		if (!req->body_too_large && req->body.len + *upload_data_size <= (size_t)limit)
+			buf_append(&req->body, upload_data, *upload_data_size);
+		else
+			req->body_too_large = true; /* the rest is read and dropped, never buffered */
+		req->has_body = true;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+
+	if (req->phase == 1) {
+		req->phase = 2;
+		pipeline_body(req);
+		if (req->job && !req->resp.set) {
+			MHD_suspend_connection(con);
+			jobs_submit(s->app->jobs, run_job, req);
+			return MHD_YES;
+		}
+		if (!req->resp.set)
+			reply_error(req, ERR_INTERNAL, NULL, NULL);
+		return queue(con, req);
+	}
+
+	if (req->phase == 3) {
+		req->phase = 4;
+		return queue(con, req);
+	}
+	return MHD_YES;
+}
+
+static void completed(void *cls, struct MHD_Connection *con, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	struct server *s = cls;
+	struct request *req = *con_cls;
+	if (!req)
+		return;
+	*con_cls = NULL;
+	double secs = mono_seconds() - req->started;
+	const char *route = pipeline_route_label(req);
+	int status = req->resp.set ? req->resp.status : 0;
+	if (req->method_name) {
+		struct access_record rec = {
+			.request_id = req->request_id,
+			.method = req->method_name,
+			.route = route,
+			.ip = req->ip,
+			.user_agent = http_header(req, "User-Agent"),
+			.status = status,
+			.latency_ms = secs * 1000.0,
+			.bytes = req->resp.body.len,
+			.user_id = req->user_id,
+		};
+		log_access(&rec);
+		metrics_request(s->app->metrics, route, req->method_name, status, secs);
+	}
+	metrics_in_flight(s->app->metrics, -1);
+	atomic_fetch_sub(&s->in_flight, 1);
+
+	free(req->target);
+	free(req->path);
+	for (int i = 0; i < req->nsegments; i++)
+		free(req->segments[i]);
+	free(req->segments);
+	for (int i = 0; i < req->nquery; i++) {
+		free(req->query[i].name);
+		free(req->query[i].value);
+	}
+	buf_free(&req->body);
+	json_decref(req->json);
+	buf_free(&req->resp.body);
+	free(req->resp.content_type);
+	for (size_t i = 0; i < req->resp.nheaders; i++) {
+		free(req->resp.headers[i].name);
+		free(req->resp.headers[i].value);
+	}
+	free(req->resp.headers);
+	free(req);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	size_t n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	log_line(LOG_DEBUG, NULL, "http", "detail", msg, (const char *)NULL);
+}
+
+struct server *http_server_listen(struct app *app)
+{
+	const struct config *c = app->cfg;
+	struct server *s = xcalloc(1, sizeof *s);
+	s->app = app;
+	s->fd = -1;
+
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	socklen_t sl;
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, c->listen_address, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)c->port);
+		sl = sizeof *v4;
+	} else if (inet_pton(AF_INET6, c->listen_address, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)c->port);
+		sl = sizeof *v6;
+		s->ipv6 = true;
+	} else {
+		log_msg(LOG_ERROR, "LISTEN_ADDRESS is not an IP address: %s", c->listen_address);
+		free(s);
+		return NULL;
+	}
+	/* The socket is bound here, before the daemon starts, so that with PORT=0 the chosen
+	 * port is known (and the derived URLs fixed) before the first request arrives. */
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 1024) != 0) {
+		log_msg(LOG_ERROR, "cannot listen on %s:%d: %s", c->listen_address, c->port,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(s);
+		return NULL;
+	}
+	struct sockaddr_storage bound;
+	socklen_t bl = sizeof bound;
+	getsockname(fd, (struct sockaddr *)&bound, &bl);
+	s->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+						     : ((struct sockaddr_in *)&bound)->sin_port);
+	s->fd = fd;
+	return s;
+}
+
+bool http_server_run(struct server *s)
+{
+	const struct config *c = s->app->cfg;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_ERROR_LOG;
+	if (s->ipv6)
+		flags |= MHD_USE_IPv6;
+	s->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->fd,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->worker_threads,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape_identity, NULL, MHD_OPTION_URI_LOG_CALLBACK,
+		uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+	if (!s->daemon) {
+		log_msg(LOG_ERROR, "cannot start the HTTP daemon");
+		return false;
+	}
+	return true;
+}
+
+int http_server_port(struct server *s)
+{
+	return s->port;
+}
+
+void http_server_quiesce(struct server *s)
+{
+	MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+}
+
+int http_server_in_flight(struct server *s)
+{
+	return atomic_load(&s->in_flight);
+}
+
+void http_server_stop(struct server *s)
+{
+	if (!s)
+		return;
+	if (s->daemon)
+		MHD_stop_daemon(s->daemon);
+	else if (s->fd >= 0)
+		close(s->fd);
+	free(s);
+}

@@ -1,0 +1,253 @@
+/* crm: the command line (SPEC §16.3). args -> config -> log -> store -> server -> signals. */
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "config/config.h"
+#include "http/pipeline.h"
+#include "http/server.h"
+#include "log/log.h"
+#include "metrics/metrics.h"
+#include "store/store.h"
+#include "util/jobs.h"
+#include "util/timefmt.h"
+
+enum { EXIT_CONFIG = 2, EXIT_SCHEMA = 3, EXIT_USAGE = 64 };
+
+static const char usage_text[] =
+	"usage: crm [command]\n"
+	"\n"
+	"commands:\n"
+	"  serve              run the API server (the default)\n"
+	"  migrate [--status] apply pending migrations, or list applied and pending ones\n"
+	"  version            print the version and the store backends compiled in\n"
+	"  config check       validate the configuration and print the effective settings\n"
+	"\n"
+	"Configuration comes from the environment and an optional .env file (ENV_FILE).\n";
+
+static int usage(FILE *out, int code)
+{
+	fputs(usage_text, out);
+	return code;
+}
+
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
+static int load_config(struct config *cfg)
+{
+	if (config_load(cfg, stderr) != 0)
+		return EXIT_CONFIG;
+	log_init(cfg->log_format, cfg->log_level);
+	return 0;
+}
+
+static int cmd_version(void)
+{
+	printf("crm %s\nstores: sqlite %s, postgres (libpq)\n", CRM_VERSION, "embedded");
+	return 0;
+}
+
+static int cmd_config_check(void)
+{
+	struct config cfg;
+	if (config_load(&cfg, stderr) != 0)
+		return EXIT_CONFIG;
+	config_print(&cfg, stdout);
+	config_free(&cfg);
+	return 0;
+}
+
+static int cmd_migrate(bool status_only)
+{
+	struct config cfg;
+	int rc = load_config(&cfg);
+	if (rc)
+		return rc;
+	struct store *st = store_open(&cfg);
+	if (!st) {
+		config_free(&cfg);
+		return EXIT_SCHEMA;
+	}
+	struct db *db;
+	rc = 0;
+	if (store_acquire(st, &db) < 0) {
+		fprintf(stderr, "crm: the store is unreachable\n");
+		rc = EXIT_SCHEMA;
+	} else {
+		if (status_only) {
+			struct migration_info info[256];
+			int n = st->ops->migrations(db, info, 256);
+			if (n < 0) {
+				rc = EXIT_SCHEMA;
+			}
+			for (int i = 0; i < n; i++) {
+				char ts[40] = "";
+				if (info[i].applied)
+					format_iso8601(info[i].applied_at_ms, ts, sizeof ts);
+				printf("%04d %-40s %s %s\n", info[i].version, info[i].name,
+				       info[i].applied ? "applied" : "pending", ts);
+			}
+		} else {
+			int n = st->ops->migrate(db, stdout);
+			if (n < 0) {
+				fprintf(stderr, "crm: migration failed\n");
+				rc = EXIT_SCHEMA;
+			} else {
+				printf("%d migration(s) applied; schema is current\n", n);
+			}
+		}
+		store_release(st, db);
+	}
+	store_close(st);
+	config_free(&cfg);
+	return rc;
+}
+
+/* Blocks until SIGTERM or SIGINT; a second one exits at once with status 1. */
+static void *second_signal(void *arg)
+{
+	sigset_t *set = arg;
+	int sig;
+	sigwait(set, &sig);
+	log_msg(LOG_WARN, "second signal (%d): exiting now", sig);
+	_exit(1);
+	return NULL;
+}
+
+static int cmd_serve(void)
+{
+	struct config cfg;
+	int rc = load_config(&cfg);
+	if (rc)
+		return rc;
+	if (sodium_init() < 0) {
+		fprintf(stderr, "crm: libsodium failed to initialise\n");
+		return 1;
+	}
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct app app;
+	memset(&app, 0, sizeof app);
+	app.cfg = &cfg;
+	app.started_at = (double)now_ms() / 1000.0;
+	app.started_mono = mono_seconds();
+	app.metrics = metrics_new();
+	app.store = store_open(&cfg);
+	if (!app.store) {
+		config_free(&cfg);
+		return 1;
+	}
+	/* Development applies pending migrations; production refuses to run on an old schema.
+	 * An unreachable PostgreSQL is not fatal: the server starts, /ready reports it, and
+	 * migrations run when it comes back (next start). */
+	struct db *db;
+	if (store_acquire(app.store, &db) >= 0) {
+		int current = store_schema_current(app.store);
+		if (current == 0 && cfg.env == ENV_PRODUCTION) {
+			log_msg(LOG_ERROR, "schema is not current: run `crm migrate`");
+			store_release(app.store, db);
+			store_close(app.store);
+			return EXIT_SCHEMA;
+		}
+		if (current == 0 && app.store->ops->migrate(db, NULL) < 0) {
+			log_msg(LOG_ERROR, "migration failed");
+			store_release(app.store, db);
+			store_close(app.store);
+			return EXIT_SCHEMA;
+		}
+		store_release(app.store, db);
+	} else {
+		log_msg(LOG_WARN, "the store is unreachable at start; serving anyway (/ready says so)");
+	}
+	if (cfg.refresh_token_secret)
+		log_msg(LOG_INFO, "REFRESH_TOKEN_SECRET is set but unused: refresh tokens are opaque");
+
+	app.jobs = jobs_start(cfg.worker_threads > 2 ? cfg.worker_threads : 2);
+	struct server *srv = http_server_listen(&app);
+	if (!srv) {
+		jobs_stop(app.jobs);
+		store_close(app.store);
+		return 1;
+	}
+	/* With PORT=0 the kernel chose the port: the derived URLs follow it. */
+	if (cfg.port == 0)
+		config_set_port(&cfg, http_server_port(srv));
+	pipeline_init(&app);
+	if (!http_server_run(srv)) {
+		http_server_stop(srv);
+		jobs_stop(app.jobs);
+		store_close(app.store);
+		return 1;
+	}
+	char url[300];
+	snprintf(url, sizeof url, "http://%s:%d/api/v1",
+		 strcmp(cfg.listen_address, "0.0.0.0") == 0 ? "localhost" : cfg.listen_address,
+		 http_server_port(srv));
+	log_line(LOG_INFO, NULL, "listening", "url", url, "store", app.store->ops->name,
+		 (const char *)NULL);
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "crm %s serving on %s (store: %s)\n", CRM_VERSION, url,
+			app.store->ops->name);
+
+	int sig;
+	sigwait(&set, &sig);
+	log_msg(LOG_INFO, "signal %d: draining", sig);
+	atomic_store(&app.draining, true);
+	pthread_t t;
+	pthread_create(&t, NULL, second_signal, &set);
+	pthread_detach(t);
+
+	http_server_quiesce(srv);
+	double deadline = mono_seconds() + cfg.shutdown_timeout_seconds;
+	while (http_server_in_flight(srv) > 0 && mono_seconds() < deadline) {
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	http_server_stop(srv);
+	jobs_stop(app.jobs);
+	pipeline_free();
+	store_close(app.store);
+	metrics_free(app.metrics);
+	log_msg(LOG_INFO, "stopped");
+	config_free(&cfg);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "serve";
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)
+		return usage(stdout, 0);
+	if (wants_help(argc, argv))
+		return usage(stdout, 0);
+	if (strcmp(cmd, "serve") == 0 && argc <= 2)
+		return cmd_serve();
+	if (strcmp(cmd, "version") == 0 && argc == 2)
+		return cmd_version();
+	if (strcmp(cmd, "migrate") == 0 && argc == 2)
+		return cmd_migrate(false);
+	if (strcmp(cmd, "migrate") == 0 && argc == 3 && strcmp(argv[2], "--status") == 0)
+		return cmd_migrate(true);
+	if (strcmp(cmd, "config") == 0 && argc == 3 && strcmp(argv[2], "check") == 0)
+		return cmd_config_check();
+	fprintf(stderr, "crm: unknown command or option\n");
+	return usage(stderr, EXIT_USAGE);
+}

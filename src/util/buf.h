@@ -1,0 +1,21 @@
+/* Growable byte buffer, always NUL-terminated so it can be used as a C string. */
+#ifndef CRM_UTIL_BUF_H
+#define CRM_UTIL_BUF_H
+
+#include <stddef.h>
+
+struct buf {
+	char *data; /* owned; NUL-terminated; NULL until the first append */
+	size_t len;
+	size_t cap;
+};
+
+void buf_append(struct buf *b, const void *p, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hands the contents to the caller (never NULL) and empties the buffer. */
+char *buf_steal(struct buf *b);
+void buf_free(struct buf *b);
+
+#endif
