@@ -44,8 +44,8 @@ $(BUILD)/gen/openapi.json: docs/openapi.yaml tools/yaml2json.py
 	@mkdir -p $(dir $@)
 	/usr/bin/python3 tools/yaml2json.py $< $@
 
-$(BUILD)/gen/embedded.c: $(BUILD)/tools/embed $(MIGRATIONS) $(BUILD)/gen/openapi.json
-	$(BUILD)/tools/embed $(BUILD)/gen/openapi.json $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+$(BUILD)/gen/embedded.c: $(BUILD)/tools/embed $(MIGRATIONS) $(BUILD)/gen/openapi.json share/common-passwords.txt
+	$(BUILD)/tools/embed $(BUILD)/gen/openapi.json share/common-passwords.txt $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/gen/embedded.o: $(BUILD)/gen/embedded.c
 	@mkdir -p $(dir $@)

@@ -1,0 +1,384 @@
+/* The PostgreSQL store: the connection pool (DB_POOL_SIZE connections made on demand, a 2 s wait
+ * for a free one, reconnection after an outage), transactions, ping and pool statistics
+ * (SPEC §13.7). DATABASE_URL is handed to libpq as is, except for our own `schema` parameter,
+ * which libpq does not know: it is removed and becomes each connection's search_path. */
+#include "store/pg/pgs.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config/config.h"
+#include "log/log.h"
+#include "store/pg/pg_impl.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+
+#define CONNECT_TIMEOUT_S 3
+#define POOL_WAIT_S 2
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static struct pg_store *pg_of(struct store *s)
+{
+	return s->impl;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decodes n bytes of s into a new string. */
+static char *pct_decode(const char *s, size_t n)
+{
+	struct buf b = {0};
+	for (size_t i = 0; i < n; i++) {
+		int hi, lo;
+		if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
+		    (lo = hexval(s[i + 2])) >= 0) {
+			buf_putc(&b, (char)(hi * 16 + lo));
+			i += 2;
+		} else {
+			buf_putc(&b, s[i]);
+		}
+	}
+	return buf_steal(&b);
+}
+
+/* Returns url without its `schema` query parameter (new string) and sets *schema to the
+ * parameter's decoded value (new string), or NULL when absent or empty. */
+static char *strip_schema(const char *url, char **schema)
+{
+	*schema = NULL;
+	const char *q = strchr(url, '?');
+	if (!q)
+		return xstrdup(url);
+	struct buf b = {0};
+	buf_append(&b, url, (size_t)(q - url));
+	char sep = '?';
+	for (const char *p = q + 1; *p;) {
+		const char *amp = strchr(p, '&');
+		size_t len = amp ? (size_t)(amp - p) : strlen(p);
+		if (len >= 7 && strncmp(p, "schema=", 7) == 0) {
+			free(*schema);
+			*schema = len > 7 ? pct_decode(p + 7, len - 7) : NULL;
+		} else if (len) {
+			buf_putc(&b, sep);
+			buf_append(&b, p, len);
+			sep = '&';
+		}
+		p += len;
+		if (*p == '&')
+			p++;
+	}
+	return buf_steal(&b);
+}
+
+/* libpq notices ("relation already exists, skipping") go to the debug log, not stderr. */
+static void notice(void *arg, const PGresult *r)
+{
+	(void)arg;
+	const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	log_msg(LOG_DEBUG, "postgres: %s", msg ? msg : "notice");
+}
+
+/* Logs libpq's connection error on one line. */
+static void log_connect_error(PGconn *c)
+{
+	char *msg = xstrdup(c ? PQerrorMessage(c) : "out of memory");
+	size_t n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	for (char *p = msg; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	log_msg(LOG_WARN, "postgres: cannot connect: %s", msg);
+	free(msg);
+}
+
+/* (Re)makes pc's connection: connect (bounded by connect_timeout), then the search_path.
+ * Returns 0 or ST_UNAVAILABLE. Called with pc reserved by this thread. */
+static int conn_connect(struct pg_conn *pc)
+{
+	struct pg_store *ps = pc->store;
+	if (pc->c)
+		PQfinish(pc->c);
+	pc->c = NULL;
+	pc->broken = false;
+	pg_names_clear(pc);
+	PGconn *c = PQconnectdbParams(ps->kw, ps->val, 1);
+	if (!c || PQstatus(c) != CONNECTION_OK) {
+		log_connect_error(c);
+		PQfinish(c);
+		return ST_UNAVAILABLE;
+	}
+	PQsetNoticeReceiver(c, notice, NULL);
+	pc->c = c;
+	if (ps->schema) {
+		char *id = PQescapeIdentifier(c, ps->schema, strlen(ps->schema));
+		if (!id) {
+			log_msg(LOG_ERROR, "postgres: cannot quote the schema name");
+			goto fail;
+		}
+		char *sql = xasprintf("SET search_path TO %s", id);
+		PQfreemem(id);
+		int st;
+		PGresult *r =
+		    pg_exec_simple(pc, sql, pg_mono_ns() + CONNECT_TIMEOUT_S * 1000000000LL, &st);
+		free(sql);
+		PQclear(r);
+		if (st < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	PQfinish(pc->c);
+	pc->c = NULL;
+	return ST_UNAVAILABLE;
+}
+
+/* Whether an idle connection still works. An idle connection has nothing to read unless the
+ * server went away (it sends a FATAL message and closes), so a readable socket is consumed to
+ * find out, and a dead connection is re-made before use instead of failing the request. */
+static bool conn_alive(struct pg_conn *pc)
+{
+	if (!pc->c || pc->broken || PQstatus(pc->c) != CONNECTION_OK)
+		return false;
+	struct pollfd p = {.fd = PQsocket(pc->c), .events = POLLIN};
+	if (p.fd < 0)
+		return false;
+	/* A terminated backend's FATAL message and its EOF arrive in separate reads. */
+	for (int i = 0; i < 4 && poll(&p, 1, 0) > 0; i++) {
+		if (!PQconsumeInput(pc->c) || PQstatus(pc->c) != CONNECTION_OK)
+			return false;
+		PGnotify *n;
+		while ((n = PQnotifies(pc->c)))
+			PQfreemem(n);
+	}
+	return true;
+}
+
+/* Returns a reserved slot to the pool, dropping its connection if it is broken. */
+static void give_back(struct pg_store *ps, struct pg_conn *pc)
+{
+	if (pc->broken && pc->c) {
+		PQfinish(pc->c);
+		pc->c = NULL;
+		pg_names_clear(pc);
+	}
+	pthread_mutex_lock(&ps->mu);
+	pc->in_use = false;
+	ps->in_use--;
+	pthread_cond_signal(&ps->cv);
+	pthread_mutex_unlock(&ps->mu);
+}
+
+static int pg_acquire(struct store *s, struct db **out)
+{
+	struct pg_store *ps = pg_of(s);
+	struct timespec dl;
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += POOL_WAIT_S;
+	pthread_mutex_lock(&ps->mu);
+	while (ps->in_use >= ps->size) {
+		int rc = pthread_cond_timedwait(&ps->cv, &ps->mu, &dl);
+		if (rc == ETIMEDOUT && ps->in_use >= ps->size) {
+			pthread_mutex_unlock(&ps->mu);
+			log_msg(LOG_WARN, "postgres: no pooled connection free within %d s",
+				POOL_WAIT_S);
+			return ST_UNAVAILABLE;
+		}
+	}
+	struct pg_conn *pick = NULL;
+	for (int i = 0; i < ps->size; i++) {
+		struct pg_conn *pc = &ps->conns[i];
+		if (pc->in_use)
+			continue;
+		if (pc->c) { /* prefer a live connection over making one */
+			pick = pc;
+			break;
+		}
+		if (!pick)
+			pick = pc;
+	}
+	pick->in_use = true;
+	ps->in_use++;
+	pthread_mutex_unlock(&ps->mu);
+	if (!conn_alive(pick) && conn_connect(pick) < 0) {
+		give_back(ps, pick);
+		return ST_UNAVAILABLE;
+	}
+	*out = (struct db *)(void *)pick;
+	return 0;
+}
+
+static void pg_rollback(struct db *db)
+{
+	struct pg_conn *pc = pg_conn_of(db);
+	if (pc->broken || !pc->c || PQtransactionStatus(pc->c) == PQTRANS_IDLE)
+		return;
+	int rc = pg_run(db, "crm_rollback", "ROLLBACK", 0, NULL);
+	if (rc < 0)
+		pc->broken = true; /* never hand out a connection stuck in a transaction */
+}
+
+static void pg_release(struct store *s, struct db *db)
+{
+	struct pg_conn *pc = pg_conn_of(db);
+	if (!pc->broken && pc->c) {
+		PGTransactionStatusType ts = PQtransactionStatus(pc->c);
+		if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
+			log_msg(LOG_WARN, "postgres: connection released inside a transaction");
+			pg_rollback(db);
+		} else if (ts != PQTRANS_IDLE) {
+			pc->broken = true;
+		}
+	}
+	give_back(pg_of(s), pc);
+}
+
+static int pg_begin(struct db *db, bool write)
+{
+	/* Writes run at READ COMMITTED and serialise on the users row (SPEC §6 write order);
+	 * reads get one consistent snapshot, as SQLite's read transactions do. */
+	int rc = write ? pg_run(db, "crm_begin_write", "BEGIN", 0, NULL)
+		       : pg_run(db, "crm_begin_read",
+				"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL);
+	return rc < 0 ? rc : 0;
+}
+
+static int pg_commit(struct db *db)
+{
+	int rc;
+	PGresult *r = pg_exec_prepared(db, "crm_commit", "COMMIT", 0, NULL, &rc);
+	if (!r)
+		return rc;
+	/* COMMIT of a transaction that a failed statement aborted answers ROLLBACK, not an
+	 * error: nothing was committed, so the caller must hear about it. */
+	bool rolled_back = strcmp(PQcmdStatus(r), "ROLLBACK") == 0;
+	PQclear(r);
+	if (rolled_back) {
+		log_msg(LOG_ERROR, "postgres: commit of an aborted transaction (rolled back)");
+		return ST_ERROR;
+	}
+	return 0;
+}
+
+static int pg_ping(struct db *db, int timeout_ms)
+{
+	int rc;
+	long long deadline = pg_mono_ns() + (timeout_ms > 0 ? timeout_ms : 1000) * 1000000LL;
+	PGresult *r = pg_exec_prepared_until(db, "crm_ping", "SELECT 1", 0, NULL, deadline, &rc);
+	PQclear(r);
+	return r ? 1 : rc;
+}
+
+static void pg_pool_stats(struct store *s, struct store_pool_stats *out)
+{
+	struct pg_store *ps = pg_of(s);
+	pthread_mutex_lock(&ps->mu);
+	out->in_use = ps->in_use;
+	out->idle = 0;
+	for (int i = 0; i < ps->size; i++)
+		if (!ps->conns[i].in_use && ps->conns[i].c)
+			out->idle++;
+	pthread_mutex_unlock(&ps->mu);
+}
+
+/* Closes every connection. The threads that used the store must be done with it. */
+static void pg_close(struct store *s)
+{
+	struct pg_store *ps = pg_of(s);
+	for (int i = 0; i < ps->size; i++) {
+		PQfinish(ps->conns[i].c);
+		pg_names_clear(&ps->conns[i]);
+	}
+	free(ps->conns);
+	pthread_cond_destroy(&ps->cv);
+	pthread_mutex_destroy(&ps->mu);
+	free(ps->url);
+	free(ps->options);
+	free(ps->schema);
+	free(ps);
+}
+
+static const struct store_ops pg_ops = {
+    .name = "postgres",
+    .close = pg_close,
+    .acquire = pg_acquire,
+    .release = pg_release,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .ping = pg_ping,
+    .pool_stats = pg_pool_stats,
+    .migrations = pg_migrations_list,
+    .migrate = pg_migrate,
+};
+
+struct store *pg_store_open(const struct config *cfg)
+{
+	char *schema;
+	char *url = strip_schema(cfg->database_url, &schema);
+	char *err = NULL;
+	PQconninfoOption *opts = PQconninfoParse(url, &err);
+	if (!opts) {
+		/* libpq's message may quote parts of the URL, password included: not logged. */
+		log_msg(LOG_ERROR, "postgres: DATABASE_URL is not a valid PostgreSQL URI");
+		PQfreemem(err);
+		free(url);
+		free(schema);
+		return NULL;
+	}
+	const char *url_options = NULL;
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (strcmp(o->keyword, "options") == 0 && o->val && o->val[0])
+			url_options = o->val;
+
+	struct pg_store *ps = xcalloc(1, sizeof *ps);
+	ps->url = url;
+	ps->schema = schema;
+	ps->timeout_ms = cfg->db_statement_timeout_ms > 0 ? cfg->db_statement_timeout_ms : 0;
+	struct buf ob = {0};
+	if (url_options)
+		buf_printf(&ob, "%s ", url_options);
+	if (ps->timeout_ms)
+		buf_printf(&ob, "-c statement_timeout=%d", ps->timeout_ms);
+	ps->options = buf_steal(&ob);
+	PQconninfoFree(opts);
+
+	/* Order matters with expand_dbname: later entries override the URL's, earlier ones
+	 * are defaults it may override. */
+	int k = 0;
+	ps->kw[k] = "fallback_application_name", ps->val[k++] = "crm";
+	ps->kw[k] = "dbname", ps->val[k++] = ps->url;
+	ps->kw[k] = "connect_timeout", ps->val[k++] = STR(CONNECT_TIMEOUT_S);
+	ps->kw[k] = "client_encoding", ps->val[k++] = "UTF8";
+	if (ps->options[0])
+		ps->kw[k] = "options", ps->val[k++] = ps->options;
+	ps->kw[k] = NULL, ps->val[k] = NULL;
+
+	ps->size = cfg->db_pool_size > 0 ? cfg->db_pool_size
+					 : (cfg->worker_threads > 0 ? cfg->worker_threads : 4);
+	ps->conns = xcalloc((size_t)ps->size, sizeof *ps->conns);
+	for (int i = 0; i < ps->size; i++)
+		ps->conns[i].store = ps;
+	pthread_mutex_init(&ps->mu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&ps->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	ps->base.ops = &pg_ops;
+	ps->base.impl = ps;
+	return &ps->base;
+}

@@ -1,0 +1,94 @@
+/* The PostgreSQL backend's internal API for the store functions of src/store/pg/pg_*.c:
+ * statements prepared lazily once per connection and run with bound parameters, libpq errors
+ * mapped to enum store_status, and small parameter/result helpers. Nothing outside src/store
+ * includes this header (store.c only for pg_store_open).
+ *
+ * How a store function is written:
+ *
+ *	int pg_tags_insert(struct db *db, long long user_id, const char *name,
+ *			   const char *name_key, long long t, long long *id_out)
+ *	{
+ *		static const char SQL[] =
+ *			"INSERT INTO tags (user_id, name, name_key, created_at, updated_at)"
+ *			" VALUES ($1, $2, $3, " PG_TS("$4") ", " PG_TS("$4") ") RETURNING id";
+ *		struct pg_params p = {0};
+ *		pg_param_i64(&p, user_id);
+ *		pg_param_str(&p, name);
+ *		pg_param_str(&p, name_key);
+ *		pg_param_i64(&p, t);
+ *		int rc;
+ *		PGresult *r = pg_exec_prepared(db, "tags_insert", SQL, p.n, p.v, &rc);
+ *		if (!r)
+ *			return rc;                     // ST_CONFLICT, ST_UNAVAILABLE, ...
+ *		*id_out = pg_get_i64(r, 0, 0);
+ *		PQclear(r);
+ *		return rc;                             // 1 row
+ *	}
+ *
+ * The statement name is unique per SQL text across the program (use the function's name).
+ * Timestamps travel as bigint Unix milliseconds both ways: write with PG_TS("$n"), read with
+ * PG_MS("col"). Inside a transaction, any failed statement aborts the whole transaction on
+ * PostgreSQL (unlike SQLite): expected conflicts are handled in SQL (ON CONFLICT ...), not by
+ * ignoring ST_CONFLICT and carrying on. */
+#ifndef CRM_STORE_PGS_H
+#define CRM_STORE_PGS_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+struct db;
+struct config;
+struct store;
+
+/* SQL fragments converting bigint Unix ms <-> timestamptz exactly (millisecond precision). */
+#define PG_TS(param) "('epoch'::timestamptz + (" param ")::bigint * interval '1 millisecond')"
+#define PG_MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
+
+/* Opens the PostgreSQL store for cfg->database_url without connecting: the pool of
+ * cfg->db_pool_size connections (default WORKER_THREADS) is filled on demand and re-made
+ * after an outage. A `schema` query parameter becomes the search_path of every connection.
+ * Returns NULL (logged) when the URL cannot be parsed. The caller owns the store. */
+struct store *pg_store_open(const struct config *cfg);
+
+/* The raw libpq connection, for what the helpers do not cover. Owned by the pool. */
+PGconn *pg_handle(struct db *db);
+
+/* Runs the statement called name with the given text parameters (values[i] NULL = SQL NULL;
+ * the server infers types, so cast in SQL where needed: $1::bigint[]). The statement is
+ * prepared on this connection the first time name is used and reused afterwards. Returns the
+ * result (caller PQclear's it) and sets *status_out to the row count: tuples returned, or rows
+ * affected by INSERT/UPDATE/DELETE without RETURNING (0 = none matched). On failure returns NULL
+ * and sets *status_out to enum store_status (23505 -> ST_CONFLICT, 23503 -> ST_FK,
+ * 40001/40P01 -> ST_RETRY, 57014/55P03 -> ST_TIMEOUT, lost connection -> ST_UNAVAILABLE, which
+ * also makes the pool reconnect; unexpected errors are logged). The wait for the answer is
+ * bounded by DB_STATEMENT_TIMEOUT_MS plus a margin even if the server stops answering. */
+PGresult *pg_exec_prepared(struct db *db, const char *name, const char *sql, int nparams,
+			   const char *const *values, int *status_out);
+
+/* pg_exec_prepared for statements whose rows are not needed: returns the row count or < 0. */
+int pg_run(struct db *db, const char *name, const char *sql, int nparams,
+	   const char *const *values);
+
+/* The constraint named by the last ST_CONFLICT / ST_FK on this connection (e.g.
+ * "users_username_key_uq"), or "": lets a store function tell which unique key was hit. */
+const char *pg_last_constraint(struct db *db);
+
+/* Text parameters for pg_exec_prepared, built in order ($1, $2, ...). Numbers are formatted
+ * into the struct itself; strings are borrowed and must outlive the call. */
+#define PG_MAX_PARAMS 40
+struct pg_params {
+	int n;
+	const char *v[PG_MAX_PARAMS];
+	char num[PG_MAX_PARAMS][24];
+};
+void pg_param_str(struct pg_params *p, const char *s); /* NULL -> SQL NULL */
+void pg_param_i64(struct pg_params *p, long long v);
+void pg_param_bool(struct pg_params *p, bool v);
+void pg_param_null(struct pg_params *p);
+
+/* Result columns: NULL reads as 0 / false / NULL. pg_get_strdup's result is the caller's. */
+long long pg_get_i64(const PGresult *r, int row, int col);
+bool pg_get_bool(const PGresult *r, int row, int col);
+char *pg_get_strdup(const PGresult *r, int row, int col);
+
+#endif
