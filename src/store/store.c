@@ -3,6 +3,7 @@
 #include "store/store.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -88,4 +89,29 @@ int store_schema_current(struct store *s)
 	}
 	free(info);
 	return rc;
+}
+
+const double store_wait_bounds[STORE_WAIT_BUCKETS] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5};
+
+int store_acquire(struct store *s, struct db **out)
+{
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	int rc = s->ops->acquire(s, out);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	double secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	for (int i = 0; i < STORE_WAIT_BUCKETS; i++)
+		if (secs <= store_wait_bounds[i])
+			atomic_fetch_add(&s->wait.counts[i], 1);
+	atomic_fetch_add(&s->wait.total, 1);
+	atomic_fetch_add(&s->wait.sum_us, (unsigned long long)(secs * 1e6));
+	if (rc < 0)
+		store_count_error(s, rc);
+	return rc;
+}
+
+void store_count_error(struct store *s, int status)
+{
+	int kind = status == ST_TIMEOUT ? 0 : status == ST_UNAVAILABLE ? 1 : 2;
+	atomic_fetch_add(&s->wait.errors[kind], 1);
 }

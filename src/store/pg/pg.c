@@ -12,6 +12,7 @@
 
 #include "config/config.h"
 #include "log/log.h"
+#include "store/pg/pg_accounts.h"
 #include "store/pg/pg_impl.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -323,6 +324,40 @@ static const struct store_ops pg_ops = {
     .pool_stats = pg_pool_stats,
     .migrations = pg_migrations_list,
     .migrate = pg_migrate,
+    .users_lock = pg_users_lock,
+    .users_insert = pg_users_insert,
+    .users_select = pg_users_select,
+    .users_select_by_email_key = pg_users_select_by_email_key,
+    .users_select_by_username_key = pg_users_select_by_username_key,
+    .users_update = pg_users_update,
+    .users_delete = pg_users_delete,
+    .sessions_insert = pg_sessions_insert,
+    .sessions_select = pg_sessions_select,
+    .sessions_select_live = pg_sessions_select_live,
+    .sessions_touch = pg_sessions_touch,
+    .sessions_revoke = pg_sessions_revoke,
+    .sessions_revoke_all = pg_sessions_revoke_all,
+    .sessions_trim = pg_sessions_trim,
+    .auth_lookup = pg_auth_lookup,
+    .refresh_insert = pg_refresh_insert,
+    .refresh_consume = pg_refresh_consume,
+    .refresh_select = pg_refresh_select,
+    .email_tokens_insert = pg_email_tokens_insert,
+    .email_tokens_select = pg_email_tokens_select,
+    .email_tokens_use = pg_email_tokens_use,
+    .email_tokens_invalidate = pg_email_tokens_invalidate,
+    .login_failures_insert = pg_login_failures_insert,
+    .login_failures_window = pg_login_failures_window,
+    .login_failures_clear = pg_login_failures_clear,
+    .login_failures_purge = pg_login_failures_purge,
+    .audit_insert = pg_audit_insert,
+    .outbox_insert = pg_outbox_insert,
+    .outbox_count_recent = pg_outbox_count_recent,
+    .outbox_select_due = pg_outbox_select_due,
+    .outbox_mark_sent = pg_outbox_mark_sent,
+    .outbox_mark_retry = pg_outbox_mark_retry,
+    .outbox_purge = pg_outbox_purge,
+    .outbox_pending = pg_outbox_pending,
 };
 
 struct store *pg_store_open(const struct config *cfg)

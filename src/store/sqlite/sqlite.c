@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "log/log.h"
+#include "store/sqlite/sq_accounts.h"
 #include "store/sqlite/sq_impl.h"
 #include "util/alloc.h"
 
@@ -283,6 +284,40 @@ static const struct store_ops sq_ops = {
     .pool_stats = sq_pool_stats,
     .migrations = sq_migrations_list,
     .migrate = sq_migrate,
+    .users_lock = sq_users_lock,
+    .users_insert = sq_users_insert,
+    .users_select = sq_users_select,
+    .users_select_by_email_key = sq_users_select_by_email_key,
+    .users_select_by_username_key = sq_users_select_by_username_key,
+    .users_update = sq_users_update,
+    .users_delete = sq_users_delete,
+    .sessions_insert = sq_sessions_insert,
+    .sessions_select = sq_sessions_select,
+    .sessions_select_live = sq_sessions_select_live,
+    .sessions_touch = sq_sessions_touch,
+    .sessions_revoke = sq_sessions_revoke,
+    .sessions_revoke_all = sq_sessions_revoke_all,
+    .sessions_trim = sq_sessions_trim,
+    .auth_lookup = sq_auth_lookup,
+    .refresh_insert = sq_refresh_insert,
+    .refresh_consume = sq_refresh_consume,
+    .refresh_select = sq_refresh_select,
+    .email_tokens_insert = sq_email_tokens_insert,
+    .email_tokens_select = sq_email_tokens_select,
+    .email_tokens_use = sq_email_tokens_use,
+    .email_tokens_invalidate = sq_email_tokens_invalidate,
+    .login_failures_insert = sq_login_failures_insert,
+    .login_failures_window = sq_login_failures_window,
+    .login_failures_clear = sq_login_failures_clear,
+    .login_failures_purge = sq_login_failures_purge,
+    .audit_insert = sq_audit_insert,
+    .outbox_insert = sq_outbox_insert,
+    .outbox_count_recent = sq_outbox_count_recent,
+    .outbox_select_due = sq_outbox_select_due,
+    .outbox_mark_sent = sq_outbox_mark_sent,
+    .outbox_mark_retry = sq_outbox_mark_retry,
+    .outbox_purge = sq_outbox_purge,
+    .outbox_pending = sq_outbox_pending,
 };
 
 struct store *sq_store_open(const struct config *cfg)
