@@ -10,12 +10,14 @@ struct config;
 struct store;
 struct job_pool;
 struct metrics;
+struct outbox_worker;
 
 struct app {
 	const struct config *cfg;
 	struct store *store;
 	struct job_pool *jobs;
 	struct metrics *metrics;
+	struct outbox_worker *outbox; /* background mail sender */
 	double started_at; /* CLOCK_REALTIME seconds */
 	double started_mono; /* CLOCK_MONOTONIC seconds, for uptime */
 	atomic_bool draining; /* set on SIGTERM: /ready answers 503 */

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "auth/password.h"
+#include "integrations/mail/outbox.h"
 #include "config/config.h"
 #include "http/pipeline.h"
 #include "http/server.h"
@@ -127,6 +129,28 @@ static void *second_signal(void *arg)
 	return NULL;
 }
 
+/* Applies pending migrations in development; refuses an old schema in production.
+ * An unreachable PostgreSQL is not fatal: the server starts and /ready says so. */
+static int prepare_schema(struct app *app)
+{
+	struct db *db;
+	if (store_acquire(app->store, &db) < 0) {
+		log_msg(LOG_WARN, "the store is unreachable at start; serving anyway (/ready says so)");
+		return 0;
+	}
+	int rc = 0;
+	int current = store_schema_current(app->store);
+	if (current == 0 && app->cfg->env == ENV_PRODUCTION) {
+		log_msg(LOG_ERROR, "schema is not current: run `crm migrate`");
+		rc = EXIT_SCHEMA;
+	} else if (current == 0 && app->store->ops->migrate(db, NULL) < 0) {
+		log_msg(LOG_ERROR, "migration failed");
+		rc = EXIT_SCHEMA;
+	}
+	store_release(app->store, db);
+	return rc;
+}
+
 static int cmd_serve(void)
 {
 	struct config cfg;
@@ -135,6 +159,7 @@ static int cmd_serve(void)
 		return rc;
 	if (sodium_init() < 0) {
 		fprintf(stderr, "crm: libsodium failed to initialise\n");
+		config_free(&cfg);
 		return 1;
 	}
 	sigset_t set;
@@ -149,54 +174,39 @@ static int cmd_serve(void)
 	app.cfg = &cfg;
 	app.started_at = (double)now_ms() / 1000.0;
 	app.started_mono = mono_seconds();
-	app.metrics = metrics_new();
+	struct server *srv = NULL;
+	bool passwords = false;
+	rc = 1;
 	app.store = store_open(&cfg);
-	if (!app.store) {
-		config_free(&cfg);
-		return 1;
+	if (!app.store)
+		goto out;
+	rc = prepare_schema(&app);
+	if (rc)
+		goto out;
+	rc = 1;
+	if (!password_init(&cfg)) {
+		log_msg(LOG_ERROR, "cannot read COMMON_PASSWORDS_FILE");
+		goto out;
 	}
-	/* Development applies pending migrations; production refuses to run on an old schema.
-	 * An unreachable PostgreSQL is not fatal: the server starts, /ready reports it, and
-	 * migrations run when it comes back (next start). */
-	struct db *db;
-	if (store_acquire(app.store, &db) >= 0) {
-		int current = store_schema_current(app.store);
-		if (current == 0 && cfg.env == ENV_PRODUCTION) {
-			log_msg(LOG_ERROR, "schema is not current: run `crm migrate`");
-			store_release(app.store, db);
-			store_close(app.store);
-			return EXIT_SCHEMA;
-		}
-		if (current == 0 && app.store->ops->migrate(db, NULL) < 0) {
-			log_msg(LOG_ERROR, "migration failed");
-			store_release(app.store, db);
-			store_close(app.store);
-			return EXIT_SCHEMA;
-		}
-		store_release(app.store, db);
-	} else {
-		log_msg(LOG_WARN, "the store is unreachable at start; serving anyway (/ready says so)");
-	}
+	passwords = true;
 	if (cfg.refresh_token_secret)
 		log_msg(LOG_INFO, "REFRESH_TOKEN_SECRET is set but unused: refresh tokens are opaque");
 
-	app.jobs = jobs_start(cfg.worker_threads > 2 ? cfg.worker_threads : 2);
-	struct server *srv = http_server_listen(&app);
-	if (!srv) {
-		jobs_stop(app.jobs);
-		store_close(app.store);
-		return 1;
-	}
+	app.metrics = metrics_new();
+	/* Blocking work (hashing waits for a slot) must never starve other deferred jobs. */
+	app.jobs = jobs_start(cfg.worker_threads + cfg.password_hash_concurrency + 2);
+	srv = http_server_listen(&app);
+	if (!srv)
+		goto out;
 	/* With PORT=0 the kernel chose the port: the derived URLs follow it. */
 	if (cfg.port == 0)
 		config_set_port(&cfg, http_server_port(srv));
 	pipeline_init(&app);
-	if (!http_server_run(srv)) {
-		http_server_stop(srv);
-		jobs_stop(app.jobs);
-		store_close(app.store);
-		return 1;
-	}
+	/* The sender starts first: it initialises libcurl before other threads exist. */
+	app.outbox = outbox_start(&app);
+	if (!http_server_run(srv))
+		goto out;
+
 	char url[300];
 	snprintf(url, sizeof url, "http://%s:%d/api/v1",
 		 strcmp(cfg.listen_address, "0.0.0.0") == 0 ? "localhost" : cfg.listen_address,
@@ -221,14 +231,21 @@ static int cmd_serve(void)
 		struct timespec ts = {0, 20 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
+	rc = 0;
+out:
 	http_server_stop(srv);
+	outbox_stop(app.outbox);
 	jobs_stop(app.jobs);
 	pipeline_free();
-	store_close(app.store);
+	if (passwords)
+		password_shutdown();
+	if (app.store)
+		store_close(app.store);
 	metrics_free(app.metrics);
-	log_msg(LOG_INFO, "stopped");
+	if (rc == 0)
+		log_msg(LOG_INFO, "stopped");
 	config_free(&cfg);
-	return 0;
+	return rc;
 }
 
 int main(int argc, char **argv)

@@ -11,6 +11,7 @@
 
 #include "errors/errors.h"
 #include "util/buf.h"
+#include "util/fields.h"
 
 struct app;
 struct route;
@@ -70,6 +71,16 @@ struct request {
 	bool has_body;
 	json_t *json; /* parsed body object (owned), or NULL */
 	long long user_id; /* authenticated user, 0 = none */
+	long long session_id;
+	long long session_created_at;
+	enum err_code auth_err; /* outcome of the credential check (ERR_NONE when authenticated) */
+	bool token_presented;   /* a credential was sent (for WWW-Authenticate's error=) */
+	bool via_cookie;        /* the access token came from the accessToken cookie */
+	bool admin;
+
+	/* Handler state carried into a deferred job; ctx_free releases it at completion. */
+	void *ctx;
+	void (*ctx_free)(void *ctx);
 	double started;    /* monotonic seconds */
 	struct response resp;
 
@@ -78,6 +89,7 @@ struct request {
 	bool framing_conflict;     /* Content-Length with Transfer-Encoding, or two lengths */
 	long long content_length;  /* declared, or -1 */
 	bool body_too_large;
+	bool linger; /* drain the socket after answering (early 413) */
 
 	/* Deferred work (see http_defer): run on the job pool off the polling thread. */
 	void (*job)(struct request *req);
@@ -123,8 +135,6 @@ void reply_redirect(struct request *req, const char *location);
 /* Adds a response header (both strings copied). Works before or after the reply call. */
 void reply_header(struct request *req, const char *name, const char *value);
 
-/* One {field, reason} element appended to details (created when *details is NULL). */
-void details_add(json_t **details, const char *field, const char *reason);
 
 /* Serialises JSON the way every response does: compact, UTF-8 unescaped, reals as %.15g. */
 char *json_dump_compact(const json_t *doc);

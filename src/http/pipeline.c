@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "config/config.h"
+#include "http/auth.h"
 #include "http/query.h"
 #include "http/router.h"
 #include "util/alloc.h"
@@ -85,7 +86,7 @@ void pipeline_free(void)
 	nallowed = 0;
 }
 
-static bool origin_allowed(const char *o)
+bool pipeline_origin_allowed(const char *o)
 {
 	if (!o || strcmp(o, "null") == 0)
 		return false;
@@ -186,7 +187,7 @@ bool pipeline_head(struct request *req)
 		new_uuid(req->request_id, sizeof req->request_id);
 
 	const char *origin = http_header(req, "Origin");
-	if (origin_allowed(origin))
+	if (pipeline_origin_allowed(origin))
 		req->origin = origin;
 
 	/* 1. Framing. */
@@ -249,8 +250,11 @@ bool pipeline_head(struct request *req)
 	/* 4. Body length. */
 	long limit = req->route->body_limit ? req->route->body_limit : max_body;
 	if (req->content_length > limit) {
+		/* Answered at once; the server then drains what the client still sends before
+		 * closing (a lingering close), so the client is not reset before it reads this. */
 		reply_error(req, ERR_PAYLOAD_TOO_LARGE, NULL, NULL);
 		req->resp.close = true;
+		req->linger = true;
 		return true;
 	}
 	return false;
@@ -357,16 +361,22 @@ void pipeline_body(struct request *req)
 		req->resp.close = true;
 		return;
 	}
-	/* Step 8 (body first on the routes whose limits depend on it). */
-	if (parse_body(req))
+	/* Step 8 runs before 5–7 on the routes whose limits or CSRF check read the body. */
+	bool body_first = r->flags & RF_BODY_FIRST;
+	if (body_first && parse_body(req))
 		return;
-	/* Steps 5–7 (credentials, rate limiting, authentication) are added with accounts and
-	 * the limiter; routes requiring authentication are refused until then. */
+	/* Step 5: credentials (remembered, not yet answered). */
+	if (r->auth != AUTH_NONE)
+		auth_check(req);
+	/* Step 6, rate limiting, comes with the limiter. Step 7: authentication and CSRF. */
 	if (r->auth == AUTH_REQUIRED) {
-		reply_error(req, ERR_UNAUTHENTICATED, NULL, NULL);
-		reply_header(req, "WWW-Authenticate", "Bearer realm=\"crm\"");
-		return;
+		if (auth_refuse(req))
+			return;
+		if (req->via_cookie && csrf_refuse(req))
+			return;
 	}
+	if (!body_first && parse_body(req))
+		return;
 	/* Step 9: the query rules every route shares. */
 	const char *bad = NULL;
 	json_t *details = NULL;
@@ -410,4 +420,9 @@ void pipeline_finish_headers(struct request *req)
 		reply_header(req, "Access-Control-Allow-Credentials", "true");
 		reply_header(req, "Access-Control-Expose-Headers", EXPOSE);
 	}
+}
+
+bool pipeline_secure_cookies(void)
+{
+	return https_base;
 }

@@ -21,6 +21,11 @@ void pipeline_body(struct request *req);
 /* Adds the headers every response carries (§13.5, §13.6) to req->resp. */
 void pipeline_finish_headers(struct request *req);
 
+/* Is o (an exact origin) in the CORS allowlist of §13.5? */
+bool pipeline_origin_allowed(const char *o);
+/* BASE_URL is https: cookies carry Secure. */
+bool pipeline_secure_cookies(void);
+
 /* Label for metrics and logs: the matched pattern, or "unmatched". */
 const char *pipeline_route_label(const struct request *req);
 

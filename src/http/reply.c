@@ -64,16 +64,6 @@ void reply_error(struct request *req, enum err_code code, json_t *details, const
 	reply_json_steal(req, e->status, env);
 }
 
-void details_add(json_t **details, const char *field, const char *reason)
-{
-	if (!*details)
-		*details = json_array();
-	json_t *d = json_object();
-	json_object_set_new(d, "field", json_string(field));
-	json_object_set_new(d, "reason", json_string(reason));
-	json_array_append_new(*details, d);
-}
-
 void reply_invalid(struct request *req, const char *field, const char *reason)
 {
 	json_t *details = NULL;

@@ -1,20 +1,68 @@
 /* The route table: every operation of the service, with its pattern, handler, authentication
- * level, body limit, rate-limit class and flags. docs/openapi.yaml lists the same resource
- * operations (a unit test compares them). */
+ * level, rate-limit class, flags and allowed query parameters. docs/openapi.yaml lists the
+ * same resource operations (tests/unit/test_router.c compares them). */
 #include "handlers/handlers.h"
 #include "http/router.h"
 
 #define V1 "/api/v1"
+#define R(m, p, h, a, rl, fl, q)                                                           \
+	{                                                                                  \
+		.method = (m), .pattern = V1 p, .handler = (h), .auth = (a), .rate = (rl), \
+		.flags = (fl), .query = (q)                                                \
+	}
+
+/* Routes whose rate-limit keys or CSRF check read the body parse it first (§1.6). */
+#define BODY RF_BODY_FIRST
+#define COMPAT RF_COMPAT
 
 struct route routes[] = {
 	/* Operations (§13). */
-	{HTTP_GET, V1 "/health", h_health, AUTH_NONE, 0, RL_EXEMPT, 0, NULL, 0, 0, 0},
-	{HTTP_GET, V1 "/ready", h_ready, AUTH_NONE, 0, RL_EXEMPT, 0, NULL, 0, 0, 0},
-	{HTTP_GET, V1 "/metrics", h_metrics, AUTH_NONE, 0, RL_EXEMPT, 0, NULL, 0, 0, 0},
-	{HTTP_GET, V1 "/openapi.json", h_openapi, AUTH_NONE, 0, RL_GENERAL, 0, NULL, 0, 0, 0},
-	/* Compatibility H3 (§15.2): development only. */
-	{HTTP_GET, V1 "/test", h_test_hello, AUTH_NONE, 0, RL_GENERAL, RF_COMPAT | RF_DEV_ONLY,
-	 "name", 0, 0, 0},
+	R(HTTP_GET, "/health", h_health, AUTH_NONE, RL_EXEMPT, 0, NULL),
+	R(HTTP_GET, "/ready", h_ready, AUTH_NONE, RL_EXEMPT, 0, NULL),
+	R(HTTP_GET, "/metrics", h_metrics, AUTH_NONE, RL_EXEMPT, 0, NULL),
+	R(HTTP_GET, "/openapi.json", h_openapi, AUTH_NONE, RL_GENERAL, 0, NULL),
+
+	/* Authentication (§7.1–7.2). */
+	R(HTTP_POST, "/auth/register", h_auth_register, AUTH_NONE, RL_REGISTER, BODY, NULL),
+	R(HTTP_POST, "/auth/verify-email", h_auth_verify_email, AUTH_NONE, RL_GENERAL, 0, NULL),
+	R(HTTP_GET, "/auth/verify-email", h_auth_verify_email_link, AUTH_NONE, RL_GENERAL,
+	  RF_NO_HEAD | RF_LOOSE_QUERY | RF_BROWSER, "token*"),
+	R(HTTP_POST, "/auth/resend-verification", h_auth_resend, AUTH_NONE, RL_RESEND, BODY, NULL),
+	R(HTTP_POST, "/auth/login", h_auth_login, AUTH_NONE, RL_LOGIN, BODY, NULL),
+	R(HTTP_POST, "/auth/refresh", h_auth_refresh, AUTH_NONE, RL_GENERAL, BODY, NULL),
+	R(HTTP_POST, "/auth/logout", h_auth_logout, AUTH_OPTIONAL, RL_GENERAL, BODY, NULL),
+	R(HTTP_POST, "/auth/logout-all", h_auth_logout_all, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_POST, "/auth/password/forgot", h_auth_forgot, AUTH_NONE, RL_FORGOT, BODY, NULL),
+	R(HTTP_POST, "/auth/password/reset", h_auth_reset, AUTH_NONE, RL_GENERAL, 0, NULL),
+
+	/* The account (§8). */
+	R(HTTP_GET, "/me", h_me_get, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_PATCH, "/me", h_me_patch, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_DELETE, "/me", h_me_delete, AUTH_REQUIRED, RL_GENERAL, RF_BODY_ON_DELETE, NULL),
+	R(HTTP_PATCH, "/me/password", h_me_password, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_PATCH, "/me/status", h_me_status, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_GET, "/me/sessions", h_me_sessions, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_DELETE, "/me/sessions/{id:id}", h_me_session_delete, AUTH_REQUIRED, RL_GENERAL, 0,
+	  NULL),
+
+	/* Compatibility routes (§15.2). */
+	R(HTTP_GET, "/test", h_test_hello, AUTH_NONE, RL_GENERAL, COMPAT | RF_DEV_ONLY, "name"),
+	R(HTTP_POST, "/user/register", h_v1_register, AUTH_NONE, RL_REGISTER, COMPAT | BODY, NULL),
+	R(HTTP_POST, "/user/reVerify-email", h_v1_reverify, AUTH_NONE, RL_RESEND, COMPAT | BODY,
+	  NULL),
+	R(HTTP_GET, "/user/verify-email", h_v1_verify, AUTH_NONE, RL_GENERAL, COMPAT | RF_NO_HEAD,
+	  "email,verificationCode"),
+	R(HTTP_POST, "/user/login", h_v1_login, AUTH_NONE, RL_LOGIN, COMPAT | BODY, NULL),
+	R(HTTP_POST, "/user/logOut", h_v1_logout, AUTH_OPTIONAL, RL_GENERAL, COMPAT | BODY, NULL),
+	R(HTTP_PATCH, "/user/updatePassword", h_v1_update_password, AUTH_REQUIRED, RL_GENERAL,
+	  COMPAT, NULL),
+	R(HTTP_POST, "/user/forgotPassword", h_v1_forgot, AUTH_NONE, RL_FORGOT, COMPAT | BODY,
+	  NULL),
+	R(HTTP_POST, "/user/resetPassword", h_v1_reset, AUTH_NONE, RL_GENERAL, COMPAT, NULL),
+	R(HTTP_POST, "/user/renewToken", h_v1_renew, AUTH_NONE, RL_GENERAL, COMPAT | BODY, NULL),
+	R(HTTP_PATCH, "/user/updateDetails", h_v1_update_details, AUTH_REQUIRED, RL_GENERAL,
+	  COMPAT, NULL),
+	R(HTTP_PATCH, "/user/status", h_v1_status, AUTH_REQUIRED, RL_GENERAL, COMPAT, NULL),
 };
 
 const int routes_count = (int)(sizeof routes / sizeof routes[0]);

@@ -6,6 +6,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -243,6 +246,50 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *con, con
 	return MHD_YES;
 }
 
+static atomic_int lingering;
+
+/* Reads and drops what the client still sends, for up to 2 s or 64 MiB, then closes: the
+ * lingering close that lets a client mid-upload read an early answer instead of a reset. */
+static void linger_job(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	shutdown(fd, SHUT_WR);
+	double deadline = mono_seconds() + 2.0;
+	size_t total = 0;
+	char buf[16384];
+	while (total < 64u * 1024 * 1024) {
+		double left = deadline - mono_seconds();
+		if (left <= 0)
+			break;
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, (int)(left * 1000) + 1) <= 0)
+			break;
+		ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+	}
+	close(fd);
+	atomic_fetch_sub(&lingering, 1);
+}
+
+static void start_linger(struct server *s, struct MHD_Connection *con)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!ci || atomic_fetch_add(&lingering, 1) >= 16) {
+		atomic_fetch_sub(&lingering, ci ? 1 : 0);
+		return; /* bounded: beyond 16 at once, close plainly */
+	}
+	/* A duplicate keeps the socket open after libmicrohttpd closes its descriptor. */
+	int fd = fcntl(ci->connect_fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) {
+		atomic_fetch_sub(&lingering, 1);
+		return;
+	}
+	jobs_submit(s->app->jobs, linger_job, (void *)(intptr_t)fd);
+}
+
 static void completed(void *cls, struct MHD_Connection *con, void **con_cls,
 		      enum MHD_RequestTerminationCode toe)
 {
@@ -271,7 +318,11 @@ static void completed(void *cls, struct MHD_Connection *con, void **con_cls,
 	}
 	metrics_in_flight(s->app->metrics, -1);
 	atomic_fetch_sub(&s->in_flight, 1);
+	if (req->linger)
+		start_linger(s, con);
 
+	if (req->ctx_free)
+		req->ctx_free(req->ctx);
 	free(req->target);
 	free(req->path);
 	for (int i = 0; i < req->nsegments; i++)

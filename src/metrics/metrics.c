@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "auth/password.h"
+#include "integrations/mail/mail_metrics.h"
 #include "store/store.h"
 #include "util/alloc.h"
 
@@ -51,9 +53,7 @@ static const struct {
 	const char *family, *label, *help;
 } families[] = {
 	{"crm_rate_limit_rejections_total", "bucket", "Requests rejected by a rate-limit bucket."},
-	{"crm_db_errors_total", "kind", "Store errors by kind."},
 	{"crm_auth_events_total", "event", "Authentication events."},
-	{"crm_email_sent_total", "template", "Mails handed to the transport."},
 	{"crm_stripe_webhook_events_total", "type", "Stripe webhook events."},
 };
 
@@ -246,6 +246,31 @@ void metrics_render(struct metrics *m, struct app *app, struct buf *out)
 		   "crm_db_pool_connections{state=\"in_use\"} %d\n"
 		   "crm_db_pool_connections{state=\"idle\"} %d\n",
 		   ps.in_use, ps.idle);
+	if (app->store) {
+		struct store_wait_stats *w = &app->store->wait;
+		buf_puts(out, "# HELP crm_db_pool_wait_seconds Time spent waiting for a store connection.\n"
+			      "# TYPE crm_db_pool_wait_seconds histogram\n");
+		for (int i = 0; i < STORE_WAIT_BUCKETS; i++)
+			buf_printf(out, "crm_db_pool_wait_seconds_bucket{le=\"%g\"} %llu\n",
+				   store_wait_bounds[i], atomic_load(&w->counts[i]));
+		buf_printf(out,
+			   "crm_db_pool_wait_seconds_bucket{le=\"+Inf\"} %llu\n"
+			   "crm_db_pool_wait_seconds_sum %.6f\ncrm_db_pool_wait_seconds_count %llu\n",
+			   atomic_load(&w->total), (double)atomic_load(&w->sum_us) / 1e6,
+			   atomic_load(&w->total));
+		buf_printf(out,
+			   "# HELP crm_db_errors_total Store errors by kind.\n"
+			   "# TYPE crm_db_errors_total counter\n"
+			   "crm_db_errors_total{kind=\"timeout\"} %llu\n"
+			   "crm_db_errors_total{kind=\"unavailable\"} %llu\n"
+			   "crm_db_errors_total{kind=\"other\"} %llu\n",
+			   atomic_load(&w->errors[0]), atomic_load(&w->errors[1]),
+			   atomic_load(&w->errors[2]));
+	}
+	mail_metrics_render(out);
+	buf_printf(out, "# HELP crm_password_hashes_in_flight Password hash computations running.\n"
+			"# TYPE crm_password_hashes_in_flight gauge\ncrm_password_hashes_in_flight %d\n",
+		   password_in_flight());
 	buf_printf(out, "# HELP crm_rate_limiter_backend Active rate-limiter backend.\n"
 			"# TYPE crm_rate_limiter_backend gauge\n"
 			"crm_rate_limiter_backend{backend=\"redis\"} 0\n"

@@ -7,7 +7,7 @@
 #include "util/alloc.h"
 #include "util/utf8.h"
 
-static void add(json_t **details, const char *field, const char *reason)
+void details_add(json_t **details, const char *field, const char *reason)
 {
 	if (!*details)
 		*details = json_array();
@@ -127,15 +127,15 @@ static void parse_one(const struct field_spec *f, json_t *v, struct field_value 
 	out->present = true;
 	const char *name = f->name;
 	if (f->flags & FF_READ_ONLY) {
-		add(details, name, "read_only");
+		details_add(details, name, "read_only");
 		return;
 	}
 	if (json_is_null(v)) {
 		out->null = true;
 		if (f->flags & FF_REQUIRED)
-			add(details, name, "required");
+			details_add(details, name, "required");
 		else if (!(f->flags & FF_NULLABLE))
-			add(details, name, "wrong_type");
+			details_add(details, name, "wrong_type");
 		return;
 	}
 	switch (f->type) {
@@ -143,20 +143,20 @@ static void parse_one(const struct field_spec *f, json_t *v, struct field_value 
 	case FT_TEXT_ML:
 	case FT_SECRET: {
 		if (!json_is_string(v)) {
-			add(details, name, "wrong_type");
+			details_add(details, name, "wrong_type");
 			return;
 		}
 		char *t = NULL;
 		const char *why = field_check_text(json_string_value(v), json_string_length(v), f->type,
 						   f->min, f->max, f->flags & FF_REQUIRED, &t);
 		if (why) {
-			add(details, name, why);
+			details_add(details, name, why);
 			return;
 		}
 		if (!t) {
 			out->null = true; /* "" on an optional field */
 			if (!(f->flags & FF_NULLABLE))
-				add(details, name, "required");
+				details_add(details, name, "required");
 			return;
 		}
 		out->text = t;
@@ -171,20 +171,20 @@ static void parse_one(const struct field_spec *f, json_t *v, struct field_value 
 			   digits_only(json_string_value(v))) {
 			const char *s = json_string_value(v);
 			if (strlen(s) > 19 || (strlen(s) == 19 && strcmp(s, "9223372036854775807") > 0)) {
-				add(details, name, "out_of_range");
+				details_add(details, name, "out_of_range");
 				return;
 			}
 			num = strtoll(s, NULL, 10);
 		} else {
-			add(details, name, "wrong_type");
+			details_add(details, name, "wrong_type");
 			return;
 		}
 		if (f->type == FT_ID && num < 1) {
-			add(details, name, "out_of_range");
+			details_add(details, name, "out_of_range");
 			return;
 		}
 		if ((f->min || f->max) && (num < f->min || num > f->max)) {
-			add(details, name, "out_of_range");
+			details_add(details, name, "out_of_range");
 			return;
 		}
 		out->num = num;
@@ -192,7 +192,7 @@ static void parse_one(const struct field_spec *f, json_t *v, struct field_value 
 	}
 	case FT_BOOL:
 		if (!json_is_boolean(v)) {
-			add(details, name, "wrong_type");
+			details_add(details, name, "wrong_type");
 			return;
 		}
 		out->flag = json_is_true(v);
@@ -215,7 +215,7 @@ bool fields_parse(json_t *body, const struct field_spec *spec, int n, struct fie
 			int idx;
 			const struct field_spec *f = find(spec, n, key, &idx);
 			if (!f) {
-				add(details, key, "unknown_field");
+				details_add(details, key, "unknown_field");
 				continue;
 			}
 			parse_one(f, v, &out[idx], details);
@@ -223,7 +223,7 @@ bool fields_parse(json_t *body, const struct field_spec *spec, int n, struct fie
 	}
 	for (int i = 0; i < n; i++)
 		if ((spec[i].flags & FF_REQUIRED) && !out[i].present)
-			add(details, spec[i].name, "required");
+			details_add(details, spec[i].name, "required");
 	size_t after = *details ? json_array_size(*details) : 0;
 	return after == before;
 }

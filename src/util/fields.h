@@ -55,6 +55,9 @@ void fields_free(struct field_value *out, int n);
 const char *field_check_text(const char *s, size_t len, enum field_type type, long long min,
 			     long long max, bool required, char **trimmed);
 
+/* Appends one {field, reason} object to *details (an array, created when NULL). */
+void details_add(json_t **details, const char *field, const char *reason);
+
 /* Unicode White_Space trimming: the start and length of s without leading and trailing
  * white space. */
 void text_trim(const char *s, size_t len, size_t *start, size_t *out_len);

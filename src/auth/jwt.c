@@ -1,0 +1,155 @@
+/* Access tokens through libjwt (see jwt.h). libjwt encodes, decodes and checks the signature;
+ * before handing a token to it we pin the header's algorithm to exactly HS256 and verify the
+ * HMAC ourselves in constant time, so `alg: none`, other algorithms and timing probes fail
+ * whatever the library version does. */
+#include "auth/jwt.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <jwt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/tokens.h"
+#include "config/config.h"
+#include "http/router.h"
+#include "util/alloc.h"
+
+char *jwt_issue(const struct config *cfg, long long user_id, long long session_id, long long now_s,
+		long long *exp_s)
+{
+	jwt_t *j = NULL;
+	if (jwt_new(&j) != 0)
+		abort();
+	char sub[24], sid[24];
+	snprintf(sub, sizeof sub, "%lld", user_id);
+	snprintf(sid, sizeof sid, "%lld", session_id);
+	char *jti = random_b64url(16);
+	long long exp = now_s + cfg->access_token_expiry;
+	jwt_add_grant(j, "iss", cfg->jwt_issuer);
+	jwt_add_grant(j, "aud", cfg->jwt_audience);
+	jwt_add_grant(j, "sub", sub);
+	jwt_add_grant(j, "sid", sid);
+	jwt_add_grant_int(j, "iat", now_s);
+	jwt_add_grant_int(j, "exp", exp);
+	jwt_add_grant(j, "jti", jti);
+	jwt_add_grant(j, "typ", "access");
+	free(jti);
+	jwt_set_alg(j, JWT_ALG_HS256, (const unsigned char *)cfg->access_token_secret,
+		    (int)strlen(cfg->access_token_secret));
+	char *tok = jwt_encode_str(j);
+	jwt_free(j);
+	if (!tok)
+		abort();
+	char *out = xstrdup(tok);
+	free(tok);
+	*exp_s = exp;
+	return out;
+}
+
+/* Decodes base64url text of len bytes into a new NUL-terminated buffer; NULL when invalid. */
+static char *b64url_decode(const char *s, size_t len, size_t *out_len)
+{
+	char *out = xmalloc(len + 1);
+	size_t n = 0;
+	if (sodium_base642bin((unsigned char *)out, len, s, len, NULL, &n, NULL,
+			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+		free(out);
+		return NULL;
+	}
+	out[n] = '\0';
+	*out_len = n;
+	return out;
+}
+
+/* Header must be a JSON object whose alg is exactly "HS256" (typ, if present, "JWT"). */
+static bool header_ok(const char *tok, size_t len)
+{
+	size_t n;
+	char *raw = b64url_decode(tok, len, &n);
+	if (!raw)
+		return false;
+	json_t *h = json_loadb(raw, n, JSON_REJECT_DUPLICATES, NULL);
+	free(raw);
+	bool ok = json_is_object(h) && json_is_string(json_object_get(h, "alg")) &&
+		  strcmp(json_string_value(json_object_get(h, "alg")), "HS256") == 0;
+	json_t *typ = json_object_get(h, "typ");
+	if (typ && (!json_is_string(typ) || strcmp(json_string_value(typ), "JWT") != 0))
+		ok = false;
+	json_decref(h);
+	return ok;
+}
+
+static bool signature_ok(const struct config *cfg, const char *tok, size_t signed_len,
+			 const char *sig, size_t sig_len)
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256_state st;
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)cfg->access_token_secret,
+				    strlen(cfg->access_token_secret));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)tok, signed_len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	size_t n;
+	char *given = b64url_decode(sig, sig_len, &n);
+	bool ok = given && n == sizeof mac && sodium_memcmp(given, mac, sizeof mac) == 0;
+	free(given);
+	return ok;
+}
+
+static bool grant_is(jwt_t *j, const char *name, const char *want)
+{
+	const char *v = jwt_get_grant(j, name);
+	return v && want && strcmp(v, want) == 0;
+}
+
+enum jwt_result jwt_verify_access(const struct config *cfg, const char *token, long long now_s,
+				  long long *user_id, long long *session_id)
+{
+	if (!token || strlen(token) > 4096)
+		return JWT_INVALID;
+	const char *d1 = strchr(token, '.');
+	const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
+	if (!d1 || !d2 || strchr(d2 + 1, '.') || d2[1] == '\0')
+		return JWT_INVALID;
+	if (!header_ok(token, (size_t)(d1 - token)))
+		return JWT_INVALID;
+	if (!signature_ok(cfg, token, (size_t)(d2 - token), d2 + 1, strlen(d2 + 1)))
+		return JWT_INVALID;
+
+	jwt_t *j = NULL;
+	if (jwt_decode(&j, token, (const unsigned char *)cfg->access_token_secret,
+		       (int)strlen(cfg->access_token_secret)) != 0 ||
+	    !j)
+		return JWT_INVALID;
+	enum jwt_result res = JWT_INVALID;
+	if (jwt_get_alg(j) != JWT_ALG_HS256)
+		goto out;
+	errno = 0;
+	long exp = jwt_get_grant_int(j, "exp");
+	if (errno)
+		goto out;
+	long iat = jwt_get_grant_int(j, "iat");
+	if (errno)
+		goto out;
+	if (iat > now_s + JWT_LEEWAY_SECONDS)
+		goto out;
+	if (!grant_is(j, "iss", cfg->jwt_issuer) || !grant_is(j, "aud", cfg->jwt_audience) ||
+	    !grant_is(j, "typ", "access"))
+		goto out;
+	long long uid, sid;
+	const char *sub = jwt_get_grant(j, "sub"), *ssid = jwt_get_grant(j, "sid");
+	if (!sub || !ssid || !parse_id(sub, &uid) || !parse_id(ssid, &sid))
+		goto out;
+	if (now_s > exp + JWT_LEEWAY_SECONDS) {
+		res = JWT_EXPIRED;
+		goto out;
+	}
+	*user_id = uid;
+	*session_id = sid;
+	res = JWT_OK;
+out:
+	jwt_free(j);
+	return res;
+}
