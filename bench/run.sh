@@ -13,12 +13,16 @@
 #   PG_BIN (/usr/lib/postgresql/15/bin)
 set -euo pipefail
 
-# One line per benchmarked route: "name|method|path|lua-script-or-empty". The lua script is a
+# One line per benchmarked route: "name|method|path|lua-script-or-empty[|connections]" (the
+# connection count defaults to BENCH_CONNECTIONS; login uses fewer, since every request waits
+# for one of PASSWORD_HASH_CONCURRENCY Argon2id slots). The lua script is a
 # file in bench/wrk/ (request body, headers, ...); bench/wrk/report.lua is appended to it, so it
 # must not define done(). Add a route by adding a line.
 ROUTES=(
 	"health|GET|/api/v1/health|"
 	"ready|GET|/api/v1/ready|"
+	"me|GET|/api/v1/me|bearer.lua"
+	"login|POST|/api/v1/auth/login|login.lua|8"
 )
 
 usage() { echo "usage: $0 <builddir>" >&2; exit 64; }
@@ -142,6 +146,20 @@ for i in $(seq 1 100); do
 	sleep 0.2
 done
 
+# --- the benchmark account: registered through the API, verified in the store, logged in ---
+BENCH_EMAIL=bench-login@bench.example
+BENCH_PASSWORD='bench password for wrk 2026'
+export BENCH_EMAIL BENCH_PASSWORD
+curl -fsS -o /dev/null -H 'Content-Type: application/json' \
+	-d "{\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\",\"firstName\":\"Bench\"}" \
+	"$BASE/api/v1/auth/register" || die "registering the bench account failed"
+psql_bench -d bench -c "UPDATE users SET email_verified = true WHERE email_key = '$BENCH_EMAIL'" >/dev/null
+BENCH_TOKEN=$(curl -fsS -H 'Content-Type: application/json' \
+	-d "{\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\"}" "$BASE/api/v1/auth/login" |
+	/usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["accessToken"])') ||
+	die "logging in the bench account failed"
+export BENCH_TOKEN
+
 # Prints "<VmHWM kB> <VmRSS kB>" of the server.
 rss_kb() { awk '/^VmHWM:/ { h = $2 } /^VmRSS:/ { r = $2 } END { print h + 0, r + 0 }' "/proc/$SERVER_PID/status"; }
 
@@ -151,7 +169,8 @@ selected() { [ -z "${BENCH_ROUTES:-}" ] || [[ ",$BENCH_ROUTES," == *",$1,"* ]]; 
 ROWS=()  # table rows, tab-separated
 JSON=()  # one JSON object per route
 for spec in "${ROUTES[@]}"; do
-	IFS='|' read -r name method path lua <<<"$spec"
+	IFS='|' read -r name method path lua conns <<<"$spec"
+	conns=${conns:-$CONNECTIONS}
 	selected "$name" || continue
 	script=$TMP/$name.lua
 	{
@@ -163,10 +182,10 @@ for spec in "${ROUTES[@]}"; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' -X "$method" "$BASE$path" || true)
 	[ "$method" != GET ] || [[ "$code" == 2* ]] || log "warning: $method $path answers $code before the run"
 	if [ "$WARMUP" != 0 ]; then
-		wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$script" "$BASE$path" >/dev/null 2>&1 || true
+		wrk -t"$THREADS" -c"$conns" -d"$WARMUP" -s "$script" "$BASE$path" >/dev/null 2>&1 || true
 	fi
 	log "wrk $method $path for $DURATION"
-	wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$script" "$BASE$path" \
+	wrk -t"$THREADS" -c"$conns" -d"$DURATION" --latency -s "$script" "$BASE$path" \
 		>"$TMP/$name.wrk" 2>&1 || { cat "$TMP/$name.wrk" >&2; die "wrk failed on $path"; }
 	line=$(grep '^BENCH_RESULT ' "$TMP/$name.wrk" | tail -n 1) ||
 		{ cat "$TMP/$name.wrk" >&2; die "no result line from wrk on $path"; }
