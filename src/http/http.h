@@ -39,6 +39,15 @@ struct resp_header {
 	char *name, *value;
 };
 
+/* A streamed body: next() writes the next piece into out (append) and returns 1 while more
+ * follows, 0 at the end, < 0 to abort the connection. It runs on the connection's polling
+ * thread whenever the client can take more, so each call must be short (one store read). */
+struct stream {
+	int (*next)(void *ctx, struct buf *out);
+	void (*free)(void *ctx);
+	void *ctx;
+};
+
 /* What a handler answers. Exactly one reply_* call fills it. */
 struct response {
 	int status;
@@ -47,6 +56,7 @@ struct response {
 	struct resp_header *headers;
 	size_t nheaders;
 	bool close; /* ask the server to close the connection after answering */
+	struct stream stream; /* set by reply_stream: the body is produced piece by piece */
 	bool set;   /* a reply was produced */
 };
 
@@ -128,6 +138,9 @@ void reply_invalid(struct request *req, const char *field, const char *reason);
 /* A body that is not JSON (text, CSV); copies the bytes. */
 void reply_text(struct request *req, int status, const char *content_type, const char *text,
 		size_t len);
+/* A streamed body (chunked transfer encoding). The stream's ctx is owned by the response
+ * from here on and released with stream.free, whatever happens to the connection. */
+void reply_stream(struct request *req, int status, const char *content_type, struct stream st);
 /* No body (204). */
 void reply_empty(struct request *req, int status);
 /* 302 to location (copied). */

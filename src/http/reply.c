@@ -78,6 +78,12 @@ void reply_text(struct request *req, int status, const char *content_type, const
 	buf_append(&req->resp.body, text, len);
 }
 
+void reply_stream(struct request *req, int status, const char *content_type, struct stream st)
+{
+	set_body(req, status, content_type, NULL);
+	req->resp.stream = st;
+}
+
 void reply_empty(struct request *req, int status)
 {
 	set_body(req, status, NULL, NULL);

@@ -146,19 +146,78 @@ static void free_resp_body(void *cls)
 	free(cls);
 }
 
-static enum MHD_Result queue(struct MHD_Connection *con, struct request *req)
+/* State of a streamed body: what next() produced and how much of it was handed out. */
+struct stream_state {
+	struct stream st;
+	struct buf pending;
+	size_t off;
+	bool done;
+	unsigned long long *sent; /* the request's byte count, for the access log */
+};
+
+static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max)
 {
-	pipeline_finish_headers(req);
+	struct stream_state *ss = cls;
+	while (ss->off >= ss->pending.len) {
+		if (ss->done)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		buf_free(&ss->pending);
+		ss->off = 0;
+		int rc = ss->st.next(ss->st.ctx, &ss->pending);
+		if (rc < 0)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		if (rc == 0)
+			ss->done = true;
+	}
+	size_t n = ss->pending.len - ss->off;
+	if (n > max)
+		n = max;
+	memcpy(out, ss->pending.data + ss->off, n);
+	ss->off += n;
+	return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream_state *ss = cls;
+	if (ss->st.free)
+		ss->st.free(ss->st.ctx);
+	buf_free(&ss->pending);
+	free(ss);
+}
+
+static struct MHD_Response *make_response(struct request *req)
+{
 	struct response *r = &req->resp;
+	if (r->stream.next) {
+		struct stream_state *ss = xcalloc(1, sizeof *ss);
+		ss->st = r->stream;
+		memset(&r->stream, 0, sizeof r->stream); /* owned by the response now */
+		struct MHD_Response *resp = MHD_create_response_from_callback(
+			MHD_SIZE_UNKNOWN, 64 * 1024, stream_reader, ss, stream_free);
+		if (!resp)
+			stream_free(ss);
+		return resp;
+	}
 	size_t len = r->body.len;
 	char *body = buf_steal(&r->body);
 	struct MHD_Response *resp =
 		MHD_create_response_from_buffer_with_free_callback(len, body, free_resp_body);
 	if (!resp) {
 		free(body);
-		return MHD_NO;
+		return NULL;
 	}
 	r->body.len = len; /* remembered for the access log */
+	return resp;
+}
+
+static enum MHD_Result queue(struct MHD_Connection *con, struct request *req)
+{
+	pipeline_finish_headers(req);
+	struct response *r = &req->resp;
+	struct MHD_Response *resp = make_response(req);
+	if (!resp)
+		return MHD_NO;
 	if (r->content_type)
 		MHD_add_response_header(resp, "Content-Type", r->content_type);
 	for (size_t i = 0; i < r->nheaders; i++)
@@ -341,6 +400,8 @@ static void completed(void *cls, struct MHD_Connection *con, void **con_cls,
 		free(req->resp.headers[i].value);
 	}
 	free(req->resp.headers);
+	if (req->resp.stream.free)
+		req->resp.stream.free(req->resp.stream.ctx); /* never handed to a response */
 	free(req);
 }
 

@@ -75,6 +75,11 @@ struct store_ops {
 	/* Locks the user's row for the rest of the transaction (PostgreSQL SELECT … FOR UPDATE;
 	 * SQLite: the single writer already serialises). 1 when the user exists, else 0. */
 	int (*users_lock)(struct db *db, long long user_id);
+	/* The write time of §6 for a transaction writing the user's data tables: locks the user
+	 * row, sets *t = max(now, last_write_at + 1) and stores it as last_write_at. Every
+	 * created_at/updated_at/deleted_at the transaction writes uses *t, so a user's write times
+	 * strictly increase in commit order. 1 when the user exists, else 0. */
+	int (*users_write_time)(struct db *db, long long user_id, long long now, long long *t);
 	/* Inserts a user (role USER, active) with created_at = updated_at = now; *id_out set.
 	 * ST_CONFLICT when email_key or username_key is taken. */
 	int (*users_insert)(struct db *db, const struct user_new *in, long long now, long long *id_out);

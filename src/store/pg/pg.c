@@ -325,6 +325,7 @@ static const struct store_ops pg_ops = {
     .migrations = pg_migrations_list,
     .migrate = pg_migrate,
     .users_lock = pg_users_lock,
+    .users_write_time = pg_users_write_time,
     .users_insert = pg_users_insert,
     .users_select = pg_users_select,
     .users_select_by_email_key = pg_users_select_by_email_key,

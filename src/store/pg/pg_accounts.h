@@ -13,6 +13,7 @@ struct db;
 
 /* Users (pg_users.c). */
 int pg_users_lock(struct db *db, long long user_id);
+int pg_users_write_time(struct db *db, long long user_id, long long now, long long *t);
 int pg_users_insert(struct db *db, const struct user_new *in, long long now, long long *id_out);
 int pg_users_select(struct db *db, long long id, struct user_row *out);
 int pg_users_select_by_email_key(struct db *db, const char *email_key, struct user_row *out);

@@ -64,6 +64,27 @@ int pg_users_lock(struct db *db, long long user_id)
 	return rc < 0 ? rc : rc > 0;
 }
 
+/* Locks the user's row and advances last_write_at to max(now, last_write_at + 1 ms), in one
+ * statement (SPEC §6 write order). 1 with *t set, 0 when the user does not exist. */
+int pg_users_write_time(struct db *db, long long user_id, long long now, long long *t)
+{
+	static const char SQL[] =
+	    "UPDATE users SET last_write_at = GREATEST(" PG_TS("$2") ","
+	    " last_write_at + interval '1 millisecond') WHERE id = $1::bigint"
+	    " RETURNING " PG_MS("last_write_at");
+	struct pg_params p = {0};
+	pg_param_i64(&p, user_id);
+	pg_param_i64(&p, now);
+	int rc;
+	PGresult *r = pg_exec_prepared(db, "users_write_time", SQL, p.n, p.v, &rc);
+	if (!r)
+		return rc;
+	if (rc > 0)
+		*t = pg_get_i64(r, 0, 0);
+	PQclear(r);
+	return rc > 0 ? 1 : 0;
+}
+
 /* Inserts an active USER; a taken email_key or username_key is ST_CONFLICT (see above). */
 int pg_users_insert(struct db *db, const struct user_new *in, long long now, long long *id_out)
 {

@@ -13,6 +13,7 @@ struct db;
 
 /* Users (sq_users.c). */
 int sq_users_lock(struct db *db, long long user_id);
+int sq_users_write_time(struct db *db, long long user_id, long long now, long long *t);
 int sq_users_insert(struct db *db, const struct user_new *in, long long now, long long *id_out);
 int sq_users_select(struct db *db, long long id, struct user_row *out);
 int sq_users_select_by_email_key(struct db *db, const char *email_key, struct user_row *out);

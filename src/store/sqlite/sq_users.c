@@ -59,6 +59,25 @@ int sq_users_lock(struct db *db, long long user_id)
 	return rc;
 }
 
+/* Advances last_write_at to max(now, last_write_at + 1) and returns it (SPEC §6 write order;
+ * the single writer serialises). 1 with *t set, 0 when the user does not exist. */
+int sq_users_write_time(struct db *db, long long user_id, long long now, long long *t)
+{
+	static const char SQL[] = "UPDATE users SET last_write_at = MAX(?2, last_write_at + 1)"
+				  " WHERE id = ?1 RETURNING last_write_at";
+	sqlite3_stmt *st = sq_prepare(db, SQL);
+	if (!st)
+		return ST_ERROR;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, now);
+	int rc = sq_step(db, st);
+	if (rc > 0) {
+		*t = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
 /* Inserts an active USER; a taken email_key or username_key fails the statement only (SQLite
  * keeps the transaction open), reported as ST_CONFLICT. */
 int sq_users_insert(struct db *db, const struct user_new *in, long long now, long long *id_out)

@@ -285,6 +285,7 @@ static const struct store_ops sq_ops = {
     .migrations = sq_migrations_list,
     .migrate = sq_migrate,
     .users_lock = sq_users_lock,
+    .users_write_time = sq_users_write_time,
     .users_insert = sq_users_insert,
     .users_select = sq_users_select,
     .users_select_by_email_key = sq_users_select_by_email_key,

@@ -1,0 +1,42 @@
+/* Request timestamps: forms, offsets, fractions, ranges. */
+#include "test.h"
+#include "util/timefmt.h"
+#include "util/timeparse.h"
+
+static const char *iso(const char *in, bool date_allowed)
+{
+	static char out[40];
+	long long ms;
+	if (parse_timestamp(in, date_allowed, &ms, NULL) != TS_OK)
+		return "invalid";
+	return format_iso8601(ms, out, sizeof out);
+}
+
+TEST(forms)
+{
+	CHECK_STR(iso("2025-06-30T13:32:14Z", false), "2025-06-30T13:32:14.000Z");
+	CHECK_STR(iso("2025-06-30T15:32:14+02:00", false), "2025-06-30T13:32:14.000Z");
+	CHECK_STR(iso("2025-06-30T13:32:14.123456789Z", false), "2025-06-30T13:32:14.123Z");
+	CHECK_STR(iso("2025-06-30T13:32:14.5Z", false), "2025-06-30T13:32:14.500Z");
+	CHECK_STR(iso("2025-06-30", true), "2025-06-30T00:00:00.000Z");
+	CHECK_STR(iso("2025-06-30", false), "invalid");
+	CHECK_STR(iso("2025-06-30T13:32Z", false), "invalid"); /* seconds required */
+	CHECK_STR(iso("2025-06-30T13:32:14", false), "invalid"); /* zone required */
+	CHECK_STR(iso("2025-02-29", true), "invalid");
+	CHECK_STR(iso("2024-02-29", true), "2024-02-29T00:00:00.000Z");
+	CHECK_STR(iso("2025-06-30T13:32:14.1234567890Z", false), "invalid");
+}
+
+TEST(range)
+{
+	long long ms;
+	CHECK_INT(parse_timestamp("1899-12-31T23:59:59Z", false, &ms, NULL), TS_OUT_OF_RANGE);
+	CHECK_INT(parse_timestamp("1900-01-01", true, &ms, NULL), TS_OK);
+	CHECK_INT(parse_timestamp("2100-12-31T23:59:59.999Z", false, &ms, NULL), TS_OK);
+	CHECK_INT(parse_timestamp("2101-01-01", true, &ms, NULL), TS_OUT_OF_RANGE);
+}
+
+int main(void)
+{
+	return RUN_TESTS();
+}
