@@ -511,7 +511,7 @@ export class Flows {
 
 /** A pool of verified users created in parallel batches; take() hands each out once. */
 export class UserPool {
-	constructor(flows, { batch = 6, tag = 'p' } = {}) {
+	constructor(flows, { batch = 4, tag = 'p' } = {}) {
 		this.flows = flows;
 		this.batch = batch;
 		this.tag = tag;

@@ -1,4 +1,5 @@
 /* Search words (SPEC §9.2): folding, splitting, phone suffixes, cutting to 64 code points. */
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "domain/search.h"
