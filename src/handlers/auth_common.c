@@ -72,7 +72,9 @@ void reply_domain_error(struct request *req, const struct actx *a, enum err_code
 		reply_header(req, "Retry-After", n);
 	}
 	if (err_info(e)->status == 401)
-		reply_header(req, "WWW-Authenticate", "Bearer realm=\"crm\"");
+		reply_header(req, "WWW-Authenticate",
+			     req->token_presented ? "Bearer realm=\"crm\", error=\"invalid_token\""
+						  : "Bearer realm=\"crm\"");
 }
 
 json_t *token_pair_json(struct request *req, const struct token_pair *t, json_t *me_steal)

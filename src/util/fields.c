@@ -100,6 +100,21 @@ const char *field_check_text(const char *s, size_t len, enum field_type type, lo
 	return NULL;
 }
 
+/* Server-owned fields (SPEC §2.2): sent in any body they are read_only, not unknown. */
+static const char *const server_owned[] = {
+	"id", "userId", "createdAt", "updatedAt", "lastContacted", "emailVerified", "plan", "role",
+	"active", "hasPassword", "linkedProviders", "lastLoginAt", "passwordHash", "password_hash",
+	"stripeCustomerId", "stripeSubscriptionId", "deleted", "inverseId", "contactCount",
+};
+
+static bool is_server_owned(const char *key)
+{
+	for (size_t i = 0; i < sizeof server_owned / sizeof server_owned[0]; i++)
+		if (strcmp(server_owned[i], key) == 0)
+			return true;
+	return false;
+}
+
 static const struct field_spec *find(const struct field_spec *spec, int n, const char *key,
 				     int *idx)
 {
@@ -215,7 +230,8 @@ bool fields_parse(json_t *body, const struct field_spec *spec, int n, struct fie
 			int idx;
 			const struct field_spec *f = find(spec, n, key, &idx);
 			if (!f) {
-				details_add(details, key, "unknown_field");
+				details_add(details, key,
+					    is_server_owned(key) ? "read_only" : "unknown_field");
 				continue;
 			}
 			parse_one(f, v, &out[idx], details);
