@@ -144,6 +144,7 @@ bool parse_fields(struct request *req, const struct field_spec *spec, int n,
 {
 	json_t *details = NULL;
 	if (!fields_parse(req->json, spec, n, out, &details)) {
+		fields_free(out, n);
 		reply_error(req, ERR_VALIDATION_FAILED, details, NULL);
 		return false;
 	}

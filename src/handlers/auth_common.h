@@ -42,7 +42,8 @@ bool check_username(const struct field_value *v, const char *field, json_t **det
 bool check_new_password(const struct field_value *v, const char *field, const char *email,
 			const char *username, json_t **details);
 
-/* Parses req->json against spec (into out); on problems answers 400 and returns false. */
+/* Parses req->json against spec (into out); on problems answers 400, frees out and returns
+ * false. On success the caller frees out with fields_free. */
 bool parse_fields(struct request *req, const struct field_spec *spec, int n,
 		  struct field_value *out);
 
