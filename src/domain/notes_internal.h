@@ -1,0 +1,48 @@
+/* Helpers shared by notes.c, interactions.c and notes_list.c (not used elsewhere): the store
+ * handle, the transaction abort code, and the listing pieces common to notes and interactions
+ * (query building with its cursor, page objects, timestamps in JSON). */
+#ifndef CRM_DOMAIN_NOTES_INTERNAL_H
+#define CRM_DOMAIN_NOTES_INTERNAL_H
+
+#include <jansson.h>
+
+#include "app.h"
+#include "domain/accounts.h"
+#include "domain/notes.h"
+#include "store/store.h"
+
+/* Returned by a transaction body that found a business error (left in its context): store_tx
+ * rolls back on any negative result. Never a store status. */
+#define NOTES_TX_ABORT (-100)
+
+static inline const struct store_ops *NOPS(struct actx *a)
+{
+	return a->app->store->ops;
+}
+
+/* Maps a store_tx result: NOTES_TX_ABORT -> e, other negatives -> err_from_store, else e. */
+enum err_code notes_tx_result(int rc, enum err_code e);
+
+/* Builds the store query of a listing from in: kind ("note" | "interaction") names the
+ * listing in the cursor's filter digest, and the cursor (when given) is decoded against this
+ * sort and these filters. q->limit is in->limit + 1 (to learn hasMore); q->title_key points at
+ * *key_owned, the folded title (new string, or NULL), which the caller frees after the
+ * query. On a bad cursor returns
+ * ERR_VALIDATION_FAILED with the {"cursor", reason} detail. sort_out (≥ 24 bytes) and digest
+ * (17 bytes) are what the page's nextCursor must carry. */
+enum err_code timeline_query(const struct timeline_list_in *in, const char *kind,
+			     struct list_query *q, char **key_owned, char *sort_out,
+			     char digest[17], json_t **details);
+
+/* The page object of §1.3: {"limit", "nextCursor", "hasMore"[, "total"]}; the cursor carries
+ * (key, id) of the last row shown. New reference. */
+json_t *timeline_page(const struct timeline_list_in *in, const char *sort, const char *digest,
+		      bool has_more, long long key, long long id, long long total);
+
+/* A timestamp as its ISO 8601 string (new reference). */
+json_t *timeline_time(long long ms);
+
+/* The change-feed tombstone {"id", "deleted": true, "updatedAt"} (new reference). */
+json_t *timeline_tombstone(long long id, long long deleted_at);
+
+#endif
