@@ -1,7 +1,7 @@
 # Personal CRM API: one GNU Makefile. `make run` and `make test` each work on a fresh Debian 12
 # machine (as root they install what is missing first; see scripts/deps.sh).
 
-PKGS := libmicrohttpd jansson libpq sqlite3 hiredis libsodium libjwt libcurl libutf8proc libcrypt
+PKGS := libmicrohttpd jansson libpq sqlite3 hiredis libsodium libjwt libcurl libutf8proc libcrypt libcrypto
 VERSION := 1.0.0
 
 CC ?= cc
@@ -24,7 +24,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 MIGRATIONS := $(sort $(wildcard db/sqlite/*.sql db/postgres/*.sql))
 
-.PHONY: all build deps run test unit api bench asan fmt clean reliability
+.PHONY: all build deps run test unit api bench asan fmt clean reliability fuzz security
 all: build
 build: $(BUILD)/crm $(UNIT_BINS)
 
@@ -89,10 +89,23 @@ bench:
 	@$(MAKE) --no-print-directory build
 	@bench/run.sh $(BUILD)
 
+# libFuzzer targets built with clang (ASan + UBSan), FUZZ_SECONDS each (default 30); see
+# fuzz/run.sh. Not part of `make test`.
+fuzz:
+	@scripts/deps.sh test
+	@PKGS="$(PKGS)" fuzz/run.sh
+
+# sqlmap against running servers on SQLite and PostgreSQL; takes minutes, so not part of
+# `make test`. See security/run.sh.
+security:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory build
+	@security/run.sh $(BUILD)
+
 fmt:
 	clang-format -i $(SRCS) $(wildcard src/*/*.h src/*.h src/*/*/*.h tests/unit/*.c tests/unit/*.h tools/*.c)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

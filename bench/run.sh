@@ -23,6 +23,10 @@ ROUTES=(
 	"ready|GET|/api/v1/ready|"
 	"me|GET|/api/v1/me|bearer.lua"
 	"login|POST|/api/v1/auth/login|login.lua|8"
+	"interactions_create|POST|/api/v1/interactions|interactions.lua"
+	"contact_get|GET|/api/v1/contacts/{contactId}|bearer.lua"
+	"contacts_search|GET|/api/v1/contacts?q=ann|bearer.lua"
+	"contacts_create|POST|/api/v1/contacts|contacts_create.lua"
 )
 
 usage() { echo "usage: $0 <builddir>" >&2; exit 64; }
@@ -136,7 +140,11 @@ log "data generated in ${GEN_SECONDS}s"
 # --- the server -----------------------------------------------------------------------------
 PORT=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BASE=http://127.0.0.1:$PORT
-PORT=$PORT LISTEN_ADDRESS=127.0.0.1 "$CRM" serve >"$TMP/serve.log" 2>&1 &
+# Budgets far above what a run sends: every wrk connection comes from one address and one user,
+# and the bench measures serving, not refusing (the limiter still checks every request).
+PORT=$PORT LISTEN_ADDRESS=127.0.0.1 RATE_LIMIT_ANON_MAX=1000000000 RATE_LIMIT_MAX=1000000000 \
+	RATE_LIMIT_MAX_PREMIUM=1000000000 RATE_LIMIT_AUTH_MAX=1000000000 FREE_CONTACT_LIMIT=100000 \
+	"$CRM" serve >"$TMP/serve.log" 2>&1 &
 SERVER_PID=$!
 log "crm serve (pid $SERVER_PID) on $BASE"
 for i in $(seq 1 100); do
@@ -154,11 +162,29 @@ curl -fsS -o /dev/null -H 'Content-Type: application/json' \
 	-d "{\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\",\"firstName\":\"Bench\"}" \
 	"$BASE/api/v1/auth/register" || die "registering the bench account failed"
 psql_bench -d bench -c "UPDATE users SET email_verified = true WHERE email_key = '$BENCH_EMAIL'" >/dev/null
+# The login route spreads over LOGIN_USERS generated users given the bench account's password
+# hash: one identifier may log in only 100 times an hour (SPEC §4, login-identifier).
+LOGIN_USERS=$(( N_USERS < 200 ? N_USERS : 200 ))
+export LOGIN_USERS
+psql_bench -d bench -c "UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email_key = '$BENCH_EMAIL') WHERE email_key IN (SELECT 'user' || n || '@bench.example' FROM generate_series(1, $LOGIN_USERS) n)" >/dev/null
 BENCH_TOKEN=$(curl -fsS -H 'Content-Type: application/json' \
 	-d "{\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\"}" "$BASE/api/v1/auth/login" |
 	/usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["accessToken"])') ||
 	die "logging in the bench account failed"
 export BENCH_TOKEN
+
+# The contact routes use the bench account's own contacts: 100 created through the API (so they
+# carry search words; 30 match q=ann), the first one exported as BENCH_CONTACT_ID ({contactId} in
+# a ROUTES path). POST /contacts adds thousands more, so the FREE plan limit is lifted at serve.
+BENCH_NAMES=(Ann Anna Annabel Ben Cara Dan Eve Finn Gail Hugo)
+for i in $(seq 0 99); do
+	out=$(curl -fsS -H 'Content-Type: application/json' -H "Authorization: Bearer $BENCH_TOKEN" \
+		-d "{\"firstName\":\"${BENCH_NAMES[i % 10]}\",\"lastName\":\"Bench $i\",\"company\":\"Company $((i % 7))\",\"phone\":\"+1 415 555 $(printf %04d "$i")\",\"tags\":[\"bench\"]}" \
+		"$BASE/api/v1/contacts") || die "creating the bench contacts failed"
+	[ -n "${BENCH_CONTACT_ID:-}" ] ||
+		BENCH_CONTACT_ID=$(/usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["id"])' <<<"$out")
+done
+export BENCH_CONTACT_ID
 
 # Prints "<VmHWM kB> <VmRSS kB>" of the server.
 rss_kb() { awk '/^VmHWM:/ { h = $2 } /^VmRSS:/ { r = $2 } END { print h + 0, r + 0 }' "/proc/$SERVER_PID/status"; }
@@ -170,6 +196,7 @@ ROWS=()  # table rows, tab-separated
 JSON=()  # one JSON object per route
 for spec in "${ROUTES[@]}"; do
 	IFS='|' read -r name method path lua conns <<<"$spec"
+	path=${path//\{contactId\}/${BENCH_CONTACT_ID:-0}}
 	conns=${conns:-$CONNECTIONS}
 	selected "$name" || continue
 	script=$TMP/$name.lua

@@ -7,10 +7,10 @@ set -eu
 want=${1:-all}
 
 build="make gcc pkg-config python3 python3-yaml libmicrohttpd-dev libjansson-dev libpq-dev libsqlite3-dev
-libhiredis-dev libsodium-dev libcrypt-dev libjwt-dev libcurl4-openssl-dev libutf8proc-dev"
+libhiredis-dev libsodium-dev libcrypt-dev libjwt-dev libcurl4-openssl-dev libutf8proc-dev libssl-dev"
 runtime=""
-testing="python3-yaml postgresql redis-server python3-aiosmtpd clang libclang-rt-14-dev"
-bench="wrk postgresql-contrib"
+testing="python3-yaml postgresql redis-server python3-aiosmtpd clang libclang-rt-14-dev sqlite3"
+bench="wrk postgresql-contrib sqlmap"
 
 case "$want" in
 run) pkgs="$build $runtime" ;;
@@ -35,7 +35,19 @@ if [ "$want" != run ]; then
 	fi
 fi
 
-[ -n "$missing" ] || exit 0
+# The API tests' npm packages (package-lock.json pins them: oauth2-mock-server), installed into
+# node_modules/ when missing or older than the lock file. Needs only the npm registry.
+npm_deps() {
+	[ "$want" != run ] || return 0
+	root=$(cd "$(dirname "$0")/.." && pwd)
+	stamp="$root/node_modules/.package-lock.json"
+	if [ ! -f "$stamp" ] || [ "$root/package-lock.json" -nt "$stamp" ]; then
+		echo "deps: npm ci (test packages)"
+		(cd "$root" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+	fi
+}
+
+[ -n "$missing" ] || { npm_deps; exit 0; }
 
 if [ ! -r /etc/debian_version ] || ! command -v apt-get >/dev/null 2>&1; then
 	echo "deps: this is not Debian; install the equivalents of:$missing" >&2
@@ -51,3 +63,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
 [ $need_node = 0 ] || command -v npm >/dev/null 2>&1 || { echo "deps: npm still missing" >&2; exit 1; }
+npm_deps

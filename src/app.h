@@ -11,6 +11,8 @@ struct store;
 struct job_pool;
 struct metrics;
 struct outbox_worker;
+struct oauth_client;
+struct limiter;
 
 struct app {
 	const struct config *cfg;
@@ -18,6 +20,8 @@ struct app {
 	struct job_pool *jobs;
 	struct metrics *metrics;
 	struct outbox_worker *outbox; /* background mail sender */
+	struct oauth_client *oauth;   /* OAuth providers' state (JWKS cache) */
+	struct limiter *limiter;      /* rate limits (§4); NULL: none applied */
 	double started_at; /* CLOCK_REALTIME seconds */
 	double started_mono; /* CLOCK_MONOTONIC seconds, for uptime */
 	atomic_bool draining; /* set on SIGTERM: /ready answers 503 */

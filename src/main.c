@@ -12,7 +12,10 @@
 #include "app.h"
 #include "auth/password.h"
 #include "integrations/mail/outbox.h"
+#include "integrations/oauth/oauth.h"
+#include "limiter/limiter.h"
 #include "config/config.h"
+#include "http/client_addr.h"
 #include "http/pipeline.h"
 #include "http/server.h"
 #include "log/log.h"
@@ -48,10 +51,27 @@ static bool wants_help(int argc, char **argv)
 	return false;
 }
 
+/* TRUST_PROXY is parsed by the HTTP layer; a malformed list is a configuration error (§16.1). */
+static bool trust_proxy_valid(const struct config *cfg)
+{
+	char err[160];
+	struct trust_list *t = NULL;
+	if (!trust_list_parse(cfg->trust_proxy, &t, err, sizeof err)) {
+		fprintf(stderr, "config: %s\n", err);
+		return false;
+	}
+	trust_list_free(t);
+	return true;
+}
+
 static int load_config(struct config *cfg)
 {
 	if (config_load(cfg, stderr) != 0)
 		return EXIT_CONFIG;
+	if (!trust_proxy_valid(cfg)) {
+		config_free(cfg);
+		return EXIT_CONFIG;
+	}
 	log_init(cfg->log_format, cfg->log_level);
 	return 0;
 }
@@ -67,6 +87,10 @@ static int cmd_config_check(void)
 	struct config cfg;
 	if (config_load(&cfg, stderr) != 0)
 		return EXIT_CONFIG;
+	if (!trust_proxy_valid(&cfg)) {
+		config_free(&cfg);
+		return EXIT_CONFIG;
+	}
 	config_print(&cfg, stdout);
 	config_free(&cfg);
 	return 0;
@@ -193,6 +217,7 @@ static int cmd_serve(void)
 		log_msg(LOG_INFO, "REFRESH_TOKEN_SECRET is set but unused: refresh tokens are opaque");
 
 	app.metrics = metrics_new();
+	app.limiter = limiter_new(&cfg, app.metrics);
 	/* Blocking work (hashing waits for a slot) must never starve other deferred jobs. */
 	app.jobs = jobs_start(cfg.worker_threads + cfg.password_hash_concurrency + 2);
 	srv = http_server_listen(&app);
@@ -204,6 +229,7 @@ static int cmd_serve(void)
 	pipeline_init(&app);
 	/* The sender starts first: it initialises libcurl before other threads exist. */
 	app.outbox = outbox_start(&app);
+	app.oauth = oauth_client_new(&cfg);
 	if (!http_server_run(srv))
 		goto out;
 
@@ -236,11 +262,13 @@ out:
 	http_server_stop(srv);
 	outbox_stop(app.outbox);
 	jobs_stop(app.jobs);
+	oauth_client_free(app.oauth); /* after the jobs: a callback may still use it */
 	pipeline_free();
 	if (passwords)
 		password_shutdown();
 	if (app.store)
 		store_close(app.store);
+	limiter_free(app.limiter);
 	metrics_free(app.metrics);
 	if (rc == 0)
 		log_msg(LOG_INFO, "stopped");

@@ -9,6 +9,7 @@
 #include "auth/password.h"
 #include "config/config.h"
 #include "domain/accounts_internal.h"
+#include "domain/billing.h"
 #include "util/alloc.h"
 #include "util/fields.h"
 #include "util/fold.h"
@@ -28,10 +29,23 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* The providers of the user's linked identities, in name order (§8 linkedProviders). A store
+ * failure leaves the list empty rather than failing the whole answer. */
+static json_t *linked_providers(struct actx *a, struct db *db, long long user_id)
+{
+	json_t *arr = json_array();
+	struct oauth_account_row *rows = NULL;
+	int n = db ? OPS(a)->oauth_accounts_select_many(db, user_id, &rows) : 0;
+	for (int i = 0; i < n; i++) {
+		json_array_append_new(arr, json_string(rows[i].provider));
+		oauth_account_row_free(&rows[i]);
+	}
+	free(rows);
+	return arr;
+}
+
 json_t *me_json(struct actx *a, struct db *db, const struct user_row *u)
 {
-	(void)a;
-	(void)db;
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(u->id));
 	json_object_set_new(o, "email", json_string(u->email));
@@ -41,12 +55,12 @@ json_t *me_json(struct actx *a, struct db *db, const struct user_row *u)
 	json_object_set_new(o, "avatarUrl", str_or_null(u->avatar_url));
 	json_object_set_new(o, "emailVerified", json_boolean(u->email_verified));
 	json_object_set_new(o, "active", json_boolean(u->active));
-	/* Billing decides PREMIUM from the subscription row (§5); until a subscription exists
-	 * the plan is FREE, and ADMIN receives PREMIUM entitlements. */
-	bool premium = u->role && strcmp(u->role, "ADMIN") == 0;
+	/* The plan of §5, evaluated now from the subscription row (ADMIN: PREMIUM); a store
+	 * failure here reads as FREE rather than failing the whole answer. */
+	bool premium = billing_user_premium(a, db, u->id, u->role) > 0;
 	json_object_set_new(o, "plan", json_string(premium ? "PREMIUM" : "FREE"));
 	json_object_set_new(o, "hasPassword", json_boolean(u->password_hash != NULL));
-	json_object_set_new(o, "linkedProviders", json_array());
+	json_object_set_new(o, "linkedProviders", linked_providers(a, db, u->id));
 	json_object_set_new(o, "createdAt", ts_or_null(u->created_at));
 	json_object_set_new(o, "updatedAt", ts_or_null(u->updated_at));
 	json_object_set_new(o, "lastLoginAt", ts_or_null(u->last_login_at));
@@ -355,7 +369,10 @@ enum err_code accounts_delete(struct actx *a, const char *password, size_t len,
 		e = ERR_REAUTHENTICATION_REQUIRED; /* password-less: a fresh sign-in is the proof */
 		goto out;
 	}
-	/* Subscriptions are cancelled at Stripe first once billing exists (§8). */
+	/* A live subscription is cancelled at Stripe first; if that fails nothing is deleted. */
+	e = billing_cancel_for_deletion(a);
+	if (e != ERR_NONE)
+		goto out;
 	rc = store_tx(a->app->store, true, delete_run, a);
 	if (rc < 0)
 		e = err_from_store(rc);

@@ -15,7 +15,7 @@
 
 static const char *const template_names[] = {
     "verify_email",	"account_exists", "password_reset",
-    "password_changed", "trial_ending",	  "payment_failed",
+    "password_changed", "trial_ending",	  "payment_failed", "oauth_linked",
 };
 #define NTEMPLATES (sizeof template_names / sizeof template_names[0])
 
@@ -277,9 +277,36 @@ static char *t_payment_failed(const struct config *cfg, const struct mail_vars *
 	return xstrdup("Payment for your Premium subscription failed");
 }
 
+/* A sign-in identity was linked to the account (SPEC §7.3 step 5: the owner gets a notice). */
+static char *t_oauth_linked(const struct config *cfg, const struct mail_vars *v, struct parts *o)
+{
+	if (!v->provider || !v->provider[0])
+		return NULL;
+	char when[80];
+	format_time(v->time_ms ? v->time_ms : now_ms(), when, sizeof when);
+	char *provider = clean(v->provider);
+	char *ip = clean(v->ip);
+	char *line = xasprintf("A %s sign-in was linked to your Personal CRM account on %s from the "
+			       "IP address %s. You can now sign in with it.",
+			       provider, when, ip[0] ? ip : "(unknown)");
+	char *forgot = make_url(cfg->frontend_url, "/forgot-password", NULL);
+	greet(o, v->first_name);
+	para(o, line);
+	para(o, "If this was not you, unlink it in your account settings and reset your "
+		"password now: every session is signed out when you do.");
+	put_link(o, "Reset my password", forgot);
+	sign(o);
+	char *subject = xasprintf("%s sign-in was linked to your account", provider);
+	free(forgot);
+	free(line);
+	free(ip);
+	free(provider);
+	return subject;
+}
+
 static const template_fn template_fns[NTEMPLATES] = {
     t_verify_email,	t_account_exists, t_password_reset,
-    t_password_changed, t_trial_ending,	  t_payment_failed,
+    t_password_changed, t_trial_ending,	  t_payment_failed, t_oauth_linked,
 };
 
 static int template_index(const char *name)

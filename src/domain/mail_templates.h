@@ -21,7 +21,8 @@ struct config;
  *   ip:         client address of the change - password_changed ("an unknown address")
  *   time_ms:    when the change happened, Unix ms - password_changed (0: now)
  *   date:       trial end as display text, e.g. "July 10, 2025" - trial_ending; when NULL,
- *   date_ms:    the trial end in Unix ms is formatted that way instead (one of them required) */
+ *   date_ms:    the trial end in Unix ms is formatted that way instead (one of them required)
+ *   provider:   display name of the sign-in provider just linked - oauth_linked (required) */
 struct mail_vars {
 	const char *first_name;
 	const char *token;
@@ -29,10 +30,11 @@ struct mail_vars {
 	long long time_ms;
 	const char *date;
 	long long date_ms;
+	const char *provider;
 };
 
 /* Renders template_name ("verify_email", "account_exists", "password_reset", "password_changed",
- * "trial_ending", "payment_failed") for cfg (base_url, frontend_url) and v. On success returns
+ * "trial_ending", "payment_failed", "oauth_linked") for cfg (base_url, frontend_url) and v. On success returns
  * true and sets *subject, *text and *html to new strings (UTF-8, LF line breaks; caller frees
  * each). Returns false, leaving the outputs NULL, for an unknown template or a missing required
  * variable. */

@@ -96,10 +96,16 @@ struct request {
 
 	/* Framing facts measured by the server before the pipeline runs. */
 	size_t header_bytes;
+	int header_count;
 	bool framing_conflict;     /* Content-Length with Transfer-Encoding, or two lengths */
 	long long content_length;  /* declared, or -1 */
 	bool body_too_large;
 	bool linger; /* drain the socket after answering (early 413) */
+
+	/* Step 6 (§4): the bucket with the fewest remaining requests, for the RateLimit headers
+	 * that pipeline_finish_headers adds to whatever reply is produced later. */
+	bool rl_applied;
+	long rl_limit, rl_remaining, rl_reset;
 
 	/* Deferred work (see http_defer): run on the job pool off the polling thread. */
 	void (*job)(struct request *req);

@@ -13,11 +13,13 @@
 #include "config/config.h"
 #include "http/auth.h"
 #include "http/query.h"
+#include "http/ratelimit.h"
 #include "http/router.h"
 #include "util/alloc.h"
 
 #define MAX_TARGET 8192
 #define MAX_HEADERS (32 * 1024)
+#define MAX_HEADER_COUNT 100 /* like Apache's LimitRequestFields */
 #define MAX_JSON_DEPTH 16
 
 static char **allowed_origins;
@@ -195,7 +197,7 @@ bool pipeline_head(struct request *req)
 		reply_error(req, ERR_URI_TOO_LONG, NULL, NULL);
 		return true;
 	}
-	if (req->header_bytes > MAX_HEADERS) {
+	if (req->header_bytes > MAX_HEADERS || req->header_count > MAX_HEADER_COUNT) {
 		reply_error(req, ERR_HEADERS_TOO_LARGE, NULL, NULL);
 		return true;
 	}
@@ -368,7 +370,9 @@ void pipeline_body(struct request *req)
 	/* Step 5: credentials (remembered, not yet answered). */
 	if (r->auth != AUTH_NONE)
 		auth_check(req);
-	/* Step 6, rate limiting, comes with the limiter. Step 7: authentication and CSRF. */
+	/* Step 6: rate limiting (§4). Step 7: authentication and CSRF. */
+	if (ratelimit_refuse(req))
+		return;
 	if (r->auth == AUTH_REQUIRED) {
 		if (auth_refuse(req))
 			return;
@@ -381,6 +385,13 @@ void pipeline_body(struct request *req)
 	const char *bad = NULL;
 	json_t *details = NULL;
 	if (!query_parse(req, &bad)) {
+		if (r->flags & RF_BROWSER) {
+			/* Browser-facing routes redirect instead of answering JSON (§1.1): the
+			 * handler sees the query as unusable and treats it as bad input. */
+			req->query_too_many = true;
+			r->handler(req);
+			return;
+		}
 		details_add(&details, bad, "invalid_characters");
 		reply_error(req, ERR_VALIDATION_FAILED, details, NULL);
 		return;
@@ -412,6 +423,7 @@ void pipeline_finish_headers(struct request *req)
 		reply_header(req, "Cache-Control", "no-store");
 	reply_header(req, "X-Request-Id", req->request_id);
 	reply_header(req, "Vary", "Origin");
+	ratelimit_headers(req);
 	if (https_base)
 		reply_header(req, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
 	/* A preflight refused for its origin gets no CORS headers; so does any disallowed one. */

@@ -35,6 +35,13 @@ struct route routes[] = {
 	R(HTTP_POST, "/auth/password/forgot", h_auth_forgot, AUTH_NONE, RL_FORGOT, BODY, NULL),
 	R(HTTP_POST, "/auth/password/reset", h_auth_reset, AUTH_NONE, RL_GENERAL, 0, NULL),
 
+	/* OAuth (§7.3; compatibility O1–O4 are these very routes). Browser-facing: the handlers
+	 * check the query themselves and redirect, never answer JSON. */
+	R(HTTP_GET, "/auth/{provider}", h_oauth_start, AUTH_OPTIONAL, RL_GENERAL,
+	  RF_NO_HEAD | RF_LOOSE_QUERY | RF_BROWSER, "returnTo*,reactivate*,link*"),
+	R(HTTP_GET, "/auth/{provider}/callback", h_oauth_callback, AUTH_NONE, RL_GENERAL,
+	  RF_NO_HEAD | RF_LOOSE_QUERY | RF_BROWSER, "code*,state*,error*"),
+
 	/* The account (§8). */
 	R(HTTP_GET, "/me", h_me_get, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
 	R(HTTP_PATCH, "/me", h_me_patch, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
@@ -43,6 +50,68 @@ struct route routes[] = {
 	R(HTTP_PATCH, "/me/status", h_me_status, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
 	R(HTTP_GET, "/me/sessions", h_me_sessions, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
 	R(HTTP_DELETE, "/me/sessions/{id:id}", h_me_session_delete, AUTH_REQUIRED, RL_GENERAL, 0,
+	  NULL),
+	R(HTTP_GET, "/me/identities", h_me_identities, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_DELETE, "/me/identities/{provider}", h_me_identity_delete, AUTH_REQUIRED, RL_GENERAL,
+	  0, NULL),
+
+	/* Contacts, tags and relationships (§9.1–9.5). */
+	R(HTTP_GET, "/contacts", h_contacts_list, AUTH_REQUIRED, RL_GENERAL, 0,
+	  "q,tag*,match,company,email,sort,limit,cursor,includeTotal,updatedSince"),
+	R(HTTP_POST, "/contacts", h_contacts_create, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_POST, "/contacts/bulk-delete", h_contacts_bulk_delete, AUTH_REQUIRED, RL_GENERAL, 0,
+	  NULL),
+	R(HTTP_POST, "/contacts/tags", h_contact_tags_bulk, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_GET, "/contacts/{id:id}", h_contacts_get, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_PATCH, "/contacts/{id:id}", h_contacts_update, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_DELETE, "/contacts/{id:id}", h_contacts_delete, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_GET, "/contacts/{id:id}/tags", h_contact_tags_list, AUTH_REQUIRED, RL_GENERAL, 0,
+	  NULL),
+	R(HTTP_POST, "/contacts/{id:id}/tags", h_contact_tags_add, AUTH_REQUIRED, RL_GENERAL, 0,
+	  NULL),
+	R(HTTP_DELETE, "/contacts/{id:id}/tags/{tagName}", h_contact_tags_remove, AUTH_REQUIRED,
+	  RL_GENERAL, 0, NULL),
+	R(HTTP_GET, "/contacts/{id:id}/relationships", h_relationships_list, AUTH_REQUIRED,
+	  RL_GENERAL, 0, NULL),
+	R(HTTP_POST, "/contacts/{id:id}/relationships", h_relationships_create, AUTH_REQUIRED,
+	  RL_GENERAL, 0, NULL),
+	R(HTTP_DELETE, "/contacts/{id:id}/relationships/{relId:id}", h_relationships_delete,
+	  AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_GET, "/tags", h_tags_list, AUTH_REQUIRED, RL_GENERAL, 0,
+	  "q,name,limit,cursor,includeTotal"),
+	R(HTTP_GET, "/tags/{id:id}", h_tags_get, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_PATCH, "/tags/{id:id}", h_tags_update, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_DELETE, "/tags/{id:id}", h_tags_delete, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+
+	/* Notes and interactions (§10). */
+	R(HTTP_GET, "/notes", h_notes_list, AUTH_REQUIRED, RL_GENERAL, 0,
+	  "contactId,title,from,to,updatedSince,sort,limit,cursor,includeTotal"),
+	R(HTTP_POST, "/notes", h_notes_create, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_GET, "/notes/{id:id}", h_notes_get, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_PATCH, "/notes/{id:id}", h_notes_update, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_DELETE, "/notes/{id:id}", h_notes_delete, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_GET, "/contacts/{id:id}/notes", h_contact_notes_list, AUTH_REQUIRED, RL_GENERAL, 0,
+	  "title,from,to,updatedSince,sort,limit,cursor,includeTotal"),
+	R(HTTP_GET, "/interactions", h_interactions_list, AUTH_REQUIRED, RL_GENERAL, 0,
+	  "contactId,type*,from,to,updatedSince,sort,limit,cursor,includeTotal"),
+	R(HTTP_POST, "/interactions", h_interactions_create, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_GET, "/interactions/{id:id}", h_interactions_get, AUTH_REQUIRED, RL_GENERAL, 0,
+	  NULL),
+	R(HTTP_PATCH, "/interactions/{id:id}", h_interactions_update, AUTH_REQUIRED, RL_GENERAL, 0,
+	  NULL),
+	R(HTTP_DELETE, "/interactions/{id:id}", h_interactions_delete, AUTH_REQUIRED, RL_GENERAL,
+	  0, NULL),
+	R(HTTP_GET, "/contacts/{id:id}/interactions", h_contact_interactions_list, AUTH_REQUIRED,
+	  RL_GENERAL, 0, "type*,from,to,updatedSince,sort,limit,cursor,includeTotal"),
+
+	/* Subscription and the Stripe webhook (§12; compatibility P2 is the webhook route). The
+	 * webhook is public, authenticated by its signature over the raw body of any type. */
+	R(HTTP_GET, "/subscription", h_subscription_get, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
+	R(HTTP_POST, "/subscription/checkout", h_subscription_checkout, AUTH_REQUIRED, RL_GENERAL,
+	  0, NULL),
+	R(HTTP_POST, "/subscription/portal", h_subscription_portal, AUTH_REQUIRED, RL_GENERAL, 0,
+	  NULL),
+	R(HTTP_POST, "/stripe/webhook", h_stripe_webhook, AUTH_NONE, RL_EXEMPT, RF_ANY_BODY_TYPE,
 	  NULL),
 
 	/* Compatibility routes (§15.2). */
@@ -63,6 +132,8 @@ struct route routes[] = {
 	R(HTTP_PATCH, "/user/updateDetails", h_v1_update_details, AUTH_REQUIRED, RL_GENERAL,
 	  COMPAT, NULL),
 	R(HTTP_PATCH, "/user/status", h_v1_status, AUTH_REQUIRED, RL_GENERAL, COMPAT, NULL),
+	R(HTTP_POST, "/subscription/create-checkout-session", h_v1_create_checkout_session,
+	  AUTH_REQUIRED, RL_GENERAL, COMPAT, "trial"),
 };
 
 const int routes_count = (int)(sizeof routes / sizeof routes[0]);

@@ -21,6 +21,8 @@
 
 #include "app.h"
 #include "config/config.h"
+#include "http/client_addr.h"
+#include "http/conn_watch.h"
 #include "http/pipeline.h"
 #include "http/router.h"
 #include "log/log.h"
@@ -36,11 +38,49 @@ struct server {
 	int port;
 	int fd;
 	bool ipv6;
+	struct trust_list *trust;      /* TRUST_PROXY */
+	struct conn_watcher *watcher; /* deadlines against slow clients (conn_watch.h) */
 };
+
+/* The request head (line and headers) must be complete 30 s after the connection opened or the
+ * previous response was sent; a body gets 30 s plus 1 s per 32 KiB declared. */
+#define HEAD_DEADLINE_MS 30000
+#define BODY_DEADLINE_MS 30000
+#define BODY_BYTES_PER_SECOND (32 * 1024)
 
 /* Room for an 8 KiB target and 32 KiB of headers plus the response head, so the service
  * measures those limits itself and answers 414/431 with its own envelope (SPEC §13.7). */
 #define CONN_MEMORY_LIMIT (128 * 1024)
+/* The request head (line and headers) must be complete 30 s after the connection opened or the
+ * previous response was sent; a body gets 30 s plus 1 s per 32 KiB declared (SPEC §13.7). */
+#define HEAD_DEADLINE_MS 30000
+#define BODY_DEADLINE_MS 30000
+#define BODY_BYTES_PER_SECOND (32 * 1024)
+
+static struct conn_watch *watch_of(struct MHD_Connection *con)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+/* Registers each connection with the watcher, awaiting its first request head; unregistered
+ * here on close, which libmicrohttpd signals before it closes the descriptor. */
+static void notify_connection(void *cls, struct MHD_Connection *con, void **socket_context,
+			      enum MHD_ConnectionNotificationCode code)
+{
+	struct server *s = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci)
+			*socket_context = conn_watch_add(s->watcher, ci->connect_fd,
+							 conn_watch_now() + HEAD_DEADLINE_MS);
+		return;
+	}
+	conn_watch_remove(s->watcher, *socket_context);
+	*socket_context = NULL;
+}
 
 static size_t unescape_identity(void *cls, struct MHD_Connection *c, char *s)
 {
@@ -94,6 +134,7 @@ const char *http_cookie(struct request *req, const char *name)
 
 struct framing {
 	size_t bytes;
+	int count;
 	int cl_count;
 	const char *first_cl;
 	bool cl_differs, te;
@@ -104,6 +145,7 @@ static enum MHD_Result measure_header(void *cls, enum MHD_ValueKind kind, const 
 {
 	struct framing *f = cls;
 	f->bytes += strlen(key) + (value ? strlen(value) : 0) + 4;
+	f->count++;
 	if (strcasecmp(key, "Content-Length") == 0) {
 		if (f->cl_count++ && value && f->first_cl && strcmp(value, f->first_cl) != 0)
 			f->cl_differs = true;
@@ -115,30 +157,31 @@ static enum MHD_Result measure_header(void *cls, enum MHD_ValueKind kind, const 
 	return MHD_YES;
 }
 
-static void client_address(struct request *req)
+static enum MHD_Result collect_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct buf *b = cls;
+	if (value && strcasecmp(key, "X-Forwarded-For") == 0) {
+		if (b->len)
+			buf_putc(b, ',');
+		buf_puts(b, value);
+	}
+	return MHD_YES;
+}
+
+/* The client address of SPEC §4 (see client_addr.h): the normalised peer, or with TRUST_PROXY
+ * set, the address its trusted proxies report in X-Forwarded-For (every such header, in
+ * order). */
+static void client_address(struct server *s, struct request *req)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	snprintf(req->ip, sizeof req->ip, "unknown");
-	if (!ci || !ci->client_addr)
-		return;
-	const struct sockaddr *sa = ci->client_addr;
-	if (sa->sa_family == AF_INET) {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, req->ip,
-			  sizeof req->ip);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-		if (IN6_IS_ADDR_V4MAPPED(a)) {
-			inet_ntop(AF_INET, &a->s6_addr[12], req->ip, sizeof req->ip);
-		} else {
-			/* IPv6 clients are keyed by their /64 prefix (SPEC §4). */
-			struct in6_addr p = *a;
-			memset(&p.s6_addr[8], 0, 8);
-			char tmp[INET6_ADDRSTRLEN];
-			inet_ntop(AF_INET6, &p, tmp, sizeof tmp);
-			snprintf(req->ip, sizeof req->ip, "%s/64", tmp);
-		}
-	}
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	struct buf xff = {0};
+	if (trust_list_count(s->trust) > 0)
+		MHD_get_connection_values(req->conn, MHD_HEADER_KIND, collect_xff, &xff);
+	client_addr_resolve(s->trust, sa, xff.len ? xff.data : NULL, req->ip, sizeof req->ip);
+	buf_free(&xff);
 }
 
 static void free_resp_body(void *cls)
@@ -258,16 +301,26 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *con, con
 		req->phase = 1;
 		req->method = http_method_from(method);
 		req->method_name = method;
-		client_address(req);
+		client_address(s, req);
 		struct framing f = {0};
 		MHD_get_connection_values(con, MHD_HEADER_KIND, measure_header, &f);
 		req->header_bytes = f.bytes;
+		req->header_count = f.count;
 		req->framing_conflict = (f.te && f.cl_count) || f.cl_differs;
 		if (f.first_cl) {
 			char *end;
 			long long v = strtoll(f.first_cl, &end, 10);
 			req->content_length = (*end == '\0' && v >= 0) ? v : -1;
 		}
+		/* The head is in; now the body, if any, is awaited within its own deadline (a
+		 * body past the limit is refused at once, so the limit bounds the allowance). */
+		long long declared = req->content_length > 0 ? req->content_length
+							     : (f.te ? s->app->cfg->max_body_bytes : 0);
+		if (declared > s->app->cfg->max_body_bytes)
+			declared = s->app->cfg->max_body_bytes;
+		conn_watch_set(watch_of(con), declared > 0 ? conn_watch_now() + BODY_DEADLINE_MS +
+								     declared * 1000 / BODY_BYTES_PER_SECOND
+							   : 0);
 		if (pipeline_head(req))
 			return queue(con, req);
 		return MHD_YES;
@@ -287,6 +340,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *con, con
 
 	if (req->phase == 1) {
 		req->phase = 2;
+		conn_watch_set(watch_of(con), 0);
 		pipeline_body(req);
 		if (req->job && !req->resp.set) {
 			MHD_suspend_connection(con);
@@ -377,6 +431,8 @@ static void completed(void *cls, struct MHD_Connection *con, void **con_cls,
 	}
 	metrics_in_flight(s->app->metrics, -1);
 	atomic_fetch_sub(&s->in_flight, 1);
+	/* On a kept-alive connection the next request head is awaited from now. */
+	conn_watch_set(watch_of(con), conn_watch_now() + HEAD_DEADLINE_MS);
 	if (req->linger)
 		start_linger(s, con);
 
@@ -415,12 +471,25 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_line(LOG_DEBUG, NULL, "http", "detail", msg, (const char *)NULL);
 }
 
+static void server_free(struct server *s)
+{
+	trust_list_free(s->trust);
+	free(s);
+}
+
 struct server *http_server_listen(struct app *app)
 {
 	const struct config *c = app->cfg;
+	char err[160];
+	struct trust_list *trust = NULL;
+	if (!trust_list_parse(c->trust_proxy, &trust, err, sizeof err)) {
+		log_msg(LOG_ERROR, "%s", err);
+		return NULL;
+	}
 	struct server *s = xcalloc(1, sizeof *s);
 	s->app = app;
 	s->fd = -1;
+	s->trust = trust;
 
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof ss);
@@ -438,7 +507,7 @@ struct server *http_server_listen(struct app *app)
 		s->ipv6 = true;
 	} else {
 		log_msg(LOG_ERROR, "LISTEN_ADDRESS is not an IP address: %s", c->listen_address);
-		free(s);
+		server_free(s);
 		return NULL;
 	}
 	/* The socket is bound here, before the daemon starts, so that with PORT=0 the chosen
@@ -452,7 +521,7 @@ struct server *http_server_listen(struct app *app)
 			strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		free(s);
+		server_free(s);
 		return NULL;
 	}
 	struct sockaddr_storage bound;
@@ -471,6 +540,7 @@ bool http_server_run(struct server *s)
 			 MHD_USE_ERROR_LOG;
 	if (s->ipv6)
 		flags |= MHD_USE_IPv6;
+	s->watcher = conn_watcher_start();
 	s->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->worker_threads,
@@ -478,6 +548,7 @@ bool http_server_run(struct server *s)
 		(unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape_identity, NULL, MHD_OPTION_URI_LOG_CALLBACK,
 		uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+		MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	if (!s->daemon) {
 		log_msg(LOG_ERROR, "cannot start the HTTP daemon");
@@ -511,5 +582,6 @@ void http_server_stop(struct server *s)
 		MHD_stop_daemon(s->daemon);
 	else if (s->fd >= 0)
 		close(s->fd);
-	free(s);
+	conn_watcher_stop(s->watcher); /* after the daemon: its close notifications unregister */
+	server_free(s);
 }

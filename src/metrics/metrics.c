@@ -13,6 +13,8 @@
 #include "app.h"
 #include "auth/password.h"
 #include "integrations/mail/mail_metrics.h"
+#include "integrations/stripe/stripe_metrics.h"
+#include "limiter/limiter.h"
 #include "store/store.h"
 #include "util/alloc.h"
 
@@ -54,7 +56,6 @@ static const struct {
 } families[] = {
 	{"crm_rate_limit_rejections_total", "bucket", "Requests rejected by a rate-limit bucket."},
 	{"crm_auth_events_total", "event", "Authentication events."},
-	{"crm_stripe_webhook_events_total", "type", "Stripe webhook events."},
 };
 
 struct metrics *metrics_new(void)
@@ -268,13 +269,17 @@ void metrics_render(struct metrics *m, struct app *app, struct buf *out)
 			   atomic_load(&w->errors[2]));
 	}
 	mail_metrics_render(out);
+	stripe_metrics_render(out); /* two labels: its own module */
 	buf_printf(out, "# HELP crm_password_hashes_in_flight Password hash computations running.\n"
 			"# TYPE crm_password_hashes_in_flight gauge\ncrm_password_hashes_in_flight %d\n",
 		   password_in_flight());
-	buf_printf(out, "# HELP crm_rate_limiter_backend Active rate-limiter backend.\n"
-			"# TYPE crm_rate_limiter_backend gauge\n"
-			"crm_rate_limiter_backend{backend=\"redis\"} 0\n"
-			"crm_rate_limiter_backend{backend=\"local\"} 1\n");
+	bool redis = strcmp(limiter_backend(app->limiter), "redis") == 0;
+	buf_printf(out,
+		   "# HELP crm_rate_limiter_backend Active rate-limiter backend.\n"
+		   "# TYPE crm_rate_limiter_backend gauge\n"
+		   "crm_rate_limiter_backend{backend=\"redis\"} %d\n"
+		   "crm_rate_limiter_backend{backend=\"local\"} %d\n",
+		   redis, !redis);
 	buf_printf(out, "# HELP crm_build_info Build information.\n# TYPE crm_build_info gauge\n"
 			"crm_build_info{version=\"%s\",store=\"%s\"} 1\n",
 		   CRM_VERSION, app->store ? app->store->ops->name : "none");

@@ -16,7 +16,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "store/contact_types.h"
 #include "store/types.h"
+#include "store/types_notes.h"
 
 struct config;
 
@@ -181,6 +183,248 @@ struct store_ops {
 			    long long sent_before);
 	/* Pending rows (the crm_email_outbox_pending gauge). */
 	int (*outbox_pending)(struct db *db, int *count);
+
+	/* ---- OAuth identities (oauth_accounts, SPEC §6, §7.3): unique (provider,
+	 * provider_user_id) and unique (user_id, provider); rows go with their user. ---- */
+
+	/* Links the identity to user_id with created_at = last_login_at = now; *id_out set when
+	 * not NULL. ST_CONFLICT when the identity, or another identity of this provider for the
+	 * user, exists (without aborting a PostgreSQL transaction). */
+	int (*oauth_accounts_insert)(struct db *db, long long user_id, const char *provider,
+				     const char *provider_user_id, const char *email, long long now,
+				     long long *id_out);
+	/* The identity (provider, provider_user_id) into out (oauth_account_row_free). 1 found,
+	 * 0 none. */
+	int (*oauth_accounts_select)(struct db *db, const char *provider,
+				     const char *provider_user_id, struct oauth_account_row *out);
+	/* The user's identity of provider into out. 1 found, 0 none. */
+	int (*oauth_accounts_select_by_user)(struct db *db, long long user_id, const char *provider,
+					     struct oauth_account_row *out);
+	/* Every identity of the user, ordered by provider. *rows is a new array (caller frees each
+	 * with oauth_account_row_free, then the array). Returns the count. */
+	int (*oauth_accounts_select_many)(struct db *db, long long user_id,
+					  struct oauth_account_row **rows);
+	/* Unlinks the user's identity of provider. Returns rows deleted (0 or 1). */
+	int (*oauth_accounts_delete)(struct db *db, long long user_id, const char *provider);
+	/* A sign-in through identity id: last_login_at = now and email = what the provider
+	 * reports now (NULL keeps the stored one). 1 updated, 0 none. */
+	int (*oauth_accounts_touch)(struct db *db, long long id, long long now, const char *email);
+
+	/* ---- Contacts, tags, relationships, search terms, tombstones (SPEC §6, §9). Every
+	 * statement is scoped by user_id; t is the transaction's write time (users_write_time);
+	 * the row types are in store/contact_types.h. Id arrays hold at most 500 ids. ---- */
+
+	/* 1 when contact id is the user's, else 0. */
+	int (*contacts_exists)(struct db *db, long long user_id, long long id);
+	/* Sets updated_at = t on the user's contact id. 1 updated, 0 none. */
+	int (*contacts_touch)(struct db *db, long long user_id, long long id, long long t);
+	/* The number of the user's contacts into *count. */
+	int (*contacts_count)(struct db *db, long long user_id, long long *count);
+	/* Inserts a contact with created_at = updated_at = t; *id_out set. ST_CONFLICT when its
+	 * email_key is taken (without aborting a PostgreSQL transaction). */
+	int (*contacts_insert)(struct db *db, long long user_id, const struct contact_write *c,
+			       long long t, long long *id_out);
+	/* Rewrites every writable column of contact id and sets updated_at = t. 1 updated,
+	 * 0 none; ST_CONFLICT when the email_key is another contact's (callers check first). */
+	int (*contacts_update)(struct db *db, long long user_id, long long id,
+			       const struct contact_write *c, long long t);
+	/* Reads one contact into out (caller frees with contact_row_free). 1 found, 0 none. */
+	int (*contacts_select)(struct db *db, long long user_id, long long id,
+			       struct contact_row *out);
+	/* The id of the user's contact with this email_key other than except_id (0: none):
+	 * 1 with *id_out set, 0 none. */
+	int (*contacts_select_by_email_key)(struct db *db, long long user_id, const char *email_key,
+					    long long except_id, long long *id_out);
+	/* Marks which of ids[0..n) are the user's contacts (found[i]). Returns how many are. */
+	int (*contacts_owned)(struct db *db, long long user_id, const long long *ids, int n,
+			      bool *found);
+	/* Deletes the user's contacts ids[0..n) (links, notes, interactions, relationships in
+	 * both directions and search terms go by cascade) and writes one `contact` tombstone
+	 * (deleted_at = t) per deleted contact. Returns the number deleted. */
+	int (*contacts_delete)(struct db *db, long long user_id, const long long *ids, int n,
+			       long long t);
+	/* One page of a listing (at most q->limit rows, in q's order). *rows is a new array
+	 * (contact_rows_free). Returns the count. */
+	int (*contacts_select_page)(struct db *db, long long user_id, const struct contact_query *q,
+				    struct contact_row **rows);
+	/* The number of contacts matching q's filters (its keyset position is ignored). */
+	int (*contacts_count_matching)(struct db *db, long long user_id,
+				       const struct contact_query *q, long long *count);
+
+	/* Tombstones of kind ("contact", "note", "interaction") with deleted_at >= since, in
+	 * (deleted_at, record_id) order, strictly after (after_t, after_id) when after is true;
+	 * at most limit. *rows is a new array (caller frees). Returns the count. */
+	int (*tombstones_select_page)(struct db *db, long long user_id, const char *kind,
+				      long long since, bool after, long long after_t,
+				      long long after_id, int limit, struct tombstone_row **rows);
+	/* The number of tombstones of kind with deleted_at >= since. */
+	int (*tombstones_count)(struct db *db, long long user_id, const char *kind, long long since,
+				long long *count);
+	/* Deletes every user's tombstones deleted before `before` (the retention purge).
+	 * Returns rows deleted. */
+	int (*tombstones_purge)(struct db *db, long long before);
+
+	/* The user's tags whose name_key is one of keys[0..n). *rows is a new array
+	 * (tag_rows_free; contact_count not filled). Returns the count. */
+	int (*tags_select_by_keys)(struct db *db, long long user_id, const char *const *keys, int n,
+				   struct tag_row **rows);
+	/* Inserts a tag (created_at = updated_at = t): 1 with *id_out, 0 when name_key exists. */
+	int (*tags_insert)(struct db *db, long long user_id, const char *name, const char *name_key,
+			   long long t, long long *id_out);
+	/* The number of the user's tags into *count. */
+	int (*tags_count)(struct db *db, long long user_id, long long *count);
+	/* One tag with its contact count (tag_row_free). 1 found, 0 none. */
+	int (*tags_select)(struct db *db, long long user_id, long long id, struct tag_row *out);
+	/* One page of tags in (name_key, id) order with contact counts (tag_rows_free). */
+	int (*tags_select_page)(struct db *db, long long user_id, const struct tag_query *q,
+				struct tag_row **rows);
+	/* The number of tags matching q's filters. */
+	int (*tags_count_matching)(struct db *db, long long user_id, const struct tag_query *q,
+				   long long *count);
+	/* Renames tag id (updated_at = t) and sets updated_at = t on its linked contacts.
+	 * 1 updated, 0 none; ST_CONFLICT when name_key is another tag's (callers check first). */
+	int (*tags_update)(struct db *db, long long user_id, long long id, const char *name,
+			   const char *name_key, long long t);
+	/* Sets updated_at = t on the tag's linked contacts, then deletes the tag (its links go by
+	 * cascade). 1 deleted, 0 none. */
+	int (*tags_delete)(struct db *db, long long user_id, long long id, long long t);
+
+	/* The tags of the contacts ids[0..n), ordered by contact_id, name_key, id. *rows is a
+	 * new array (tag_refs_free). Returns the count. */
+	int (*contact_tags_select)(struct db *db, long long user_id, const long long *contact_ids,
+				   int n, struct tag_ref **rows);
+	/* Links every contact of contact_ids[0..nc) with every tag of tag_ids[0..nt)
+	 * (created_at = t), keeping existing links. Returns the number of links added. */
+	int (*contact_tags_insert)(struct db *db, long long user_id, const long long *contact_ids,
+				   int nc, const long long *tag_ids, int nt, long long t);
+	/* Removes the links between those contacts and those tags; nt < 0 removes every link of
+	 * the contacts. Returns the number of links removed. */
+	int (*contact_tags_delete)(struct db *db, long long user_id, const long long *contact_ids,
+				   int nc, const long long *tag_ids, int nt);
+
+	/* The relationships whose contact_id is contact_id, ordered by type, the related
+	 * contact's first_name_key and last_name_key, then id (relationship_rows_free). */
+	int (*relationships_select)(struct db *db, long long user_id, long long contact_id,
+				    struct relationship_row **rows);
+	/* One relationship by id (relationship_row_free). 1 found, 0 none. */
+	int (*relationships_select_one)(struct db *db, long long user_id, long long id,
+					struct relationship_row *out);
+	/* The number of relationships whose contact_id is contact_id. */
+	int (*relationships_count)(struct db *db, long long user_id, long long contact_id,
+				   long long *count);
+	/* 1 when (contact_id, related_id, type) exists, else 0. */
+	int (*relationships_exists)(struct db *db, long long user_id, long long contact_id,
+				    long long related_id, const char *type);
+	/* Writes the pair: (contact_id, related_id, type) and its inverse (related_id, contact_id,
+	 * inverse_type), same label, created_at = t, each naming the other in inverse_id.
+	 * *id_out is the first row's id. 1, or ST_CONFLICT when either row exists. */
+	int (*relationships_insert_pair)(struct db *db, long long user_id, long long contact_id,
+					 long long related_id, const char *type,
+					 const char *inverse_type, const char *label, long long t,
+					 long long *id_out);
+	/* Deletes relationship id if its contact_id is contact_id, and its inverse. 1, 0 none. */
+	int (*relationships_delete)(struct db *db, long long user_id, long long contact_id,
+				    long long id);
+
+	/* Replaces the contact's search_terms rows with terms[0..n) (distinct). */
+	int (*search_terms_replace)(struct db *db, long long user_id, long long contact_id,
+				    const char *const *terms, int n);
+	/* Calls fn(ctx, text) with the title and then the content of each of the contact's notes.
+	 * Returns the number of notes or < 0. */
+	int (*search_note_texts)(struct db *db, long long user_id, long long contact_id,
+				 void (*fn)(void *ctx, const char *text), void *ctx);
+
+	/* ---- Notes and interactions (SPEC §6, §10). Every statement is scoped by user_id; t is
+	 * the write time of the caller's transaction (users_write_time), used for created_at,
+	 * updated_at and tombstone deleted_at. ---- */
+
+	/* Inserts a note with created_at = updated_at = t; *id_out set. ST_CONFLICT when the
+	 * contact already has a note with this title_key (the transaction stays usable). */
+	int (*notes_insert)(struct db *db, long long user_id, long long contact_id,
+			    const char *title, const char *title_key, const char *content, long long t,
+			    long long *id_out);
+	/* Reads one note of the user into out (caller frees with note_row_free). 1 found, 0 none. */
+	int (*notes_select)(struct db *db, long long user_id, long long id, struct note_row *out);
+	/* The id of the user's note of contact_id with this title_key other than except_id (0:
+	 * none excepted). 1 found (*id_out set), 0 none. */
+	int (*notes_select_by_title)(struct db *db, long long user_id, long long contact_id,
+				     const char *title_key, long long except_id, long long *id_out);
+	/* Applies the set_* fields of p and updated_at = t. 1 updated, 0 no such note,
+	 * ST_CONFLICT when the title_key is taken in the (new) contact. */
+	int (*notes_update)(struct db *db, long long user_id, long long id,
+			    const struct note_patch *p, long long t);
+	/* Deletes the note and writes its tombstone (kind note, deleted_at = t); *contact_id_out
+	 * receives its contact. 1 deleted, 0 no such note. */
+	int (*notes_delete)(struct db *db, long long user_id, long long id, long long t,
+			    long long *contact_id_out);
+	/* One page of notes as q describes (types ignored). *rows is a new array (caller frees
+	 * with note_rows_free). Returns the number of rows. */
+	int (*notes_select_many)(struct db *db, long long user_id, const struct list_query *q,
+				 struct note_row **rows);
+	/* Sets *count to the number of items q matches, ignoring its position and limit (feed
+	 * mode: tombstones included); q NULL counts every note of the user (the cap). Returns 1. */
+	int (*notes_count)(struct db *db, long long user_id, const struct list_query *q,
+			   long long *count);
+	/* The per-account cap (§17): 1 when the user has at least cap notes, else 0. Cheap while
+	 * the span of the user's note ids is below cap (two index lookups); counts otherwise. */
+	int (*notes_at_cap)(struct db *db, long long user_id, long long cap);
+
+	/* Inserts an interaction with created_at = updated_at = t; *id_out set. */
+	int (*interactions_insert)(struct db *db, long long user_id,
+				   const struct interaction_new *in, long long t, long long *id_out);
+	/* Reads one interaction of the user (caller frees with interaction_row_free). 1 / 0. */
+	int (*interactions_select)(struct db *db, long long user_id, long long id,
+				   struct interaction_row *out);
+	/* Applies the set_* fields of p and updated_at = t. 1 updated, 0 no such interaction. */
+	int (*interactions_update)(struct db *db, long long user_id, long long id,
+				   const struct interaction_patch *p, long long t);
+	/* Deletes the interaction and writes its tombstone (kind interaction, deleted_at = t);
+	 * *contact_id_out receives its contact. 1 deleted, 0 none. */
+	int (*interactions_delete)(struct db *db, long long user_id, long long id, long long t,
+				   long long *contact_id_out);
+	/* One page of interactions as q describes (title_key ignored); *rows as notes_select_many
+	 * (interaction_rows_free). Returns the number of rows. */
+	int (*interactions_select_many)(struct db *db, long long user_id,
+					const struct list_query *q, struct interaction_row **rows);
+	/* As notes_count, for interactions. */
+	int (*interactions_count)(struct db *db, long long user_id, const struct list_query *q,
+				  long long *count);
+	/* As notes_at_cap, for interactions. */
+	int (*interactions_at_cap)(struct db *db, long long user_id, long long cap);
+	/* The derived value of §6: sets the contact's last_contacted to the greatest occurred_at
+	 * of its interactions (NULL when none) and, only when that changes it, updated_at = t.
+	 * 1 changed, 0 unchanged or no such contact. */
+	int (*contacts_recompute_last_contacted)(struct db *db, long long user_id,
+						 long long contact_id, long long t);
+
+	/* ---- Subscriptions and Stripe events (SPEC §6, §12). The subscriptions row is the
+	 * only place the plan comes from (§5); stripe_events makes each webhook event apply once;
+	 * the outbox insert with a dedupe key makes "one mail per invoice" a plain insert. ---- */
+
+	/* The user's subscriptions row into out (subscription_row_free). 1 found, 0 none. */
+	int (*subscriptions_select)(struct db *db, long long user_id, struct subscription_row *out);
+	/* The row whose stripe_customer_id is customer_id. 1 found, 0 none. */
+	int (*subscriptions_select_by_customer)(struct db *db, const char *customer_id,
+						struct subscription_row *out);
+	/* Stores the user's Stripe customer: creates the row (status none) when missing, or sets
+	 * the customer of a row without one. 1 stored, 0 the row already has a customer (kept),
+	 * ST_CONFLICT when customer_id is another user's. */
+	int (*subscriptions_set_customer)(struct db *db, long long user_id, const char *customer_id,
+					  long long now);
+	/* Writes every column of s into the user's row, updated_at = now. 1 updated, 0 no row. */
+	int (*subscriptions_store_state)(struct db *db, long long user_id,
+					 const struct subscription_state *s, long long now);
+	/* 1 when event_id is already in stripe_events, else 0. */
+	int (*stripe_events_select)(struct db *db, const char *event_id);
+	/* Records an event (received_at = now; created in Unix ms, 0 = NULL; outcome "applied" or
+	 * "ignored") unless its id is present: 1 inserted, 0 already recorded (the transaction
+	 * stays usable). */
+	int (*stripe_events_insert)(struct db *db, const char *event_id, const char *type,
+				    long long created, const char *outcome, long long now);
+	/* outbox_insert with a dedupe key: 1 queued, 0 a mail with this key exists already (the
+	 * transaction stays usable). */
+	int (*outbox_insert_dedupe)(struct db *db, const struct outbox_new *m,
+				    const char *dedupe_key, long long now);
 };
 
 /* Time callers waited in store_acquire, as a histogram (crm_db_pool_wait_seconds). */

@@ -62,3 +62,13 @@ void outbox_row_free(struct outbox_row *o)
 	free(o->last_error);
 	memset(o, 0, sizeof *o);
 }
+
+void oauth_account_row_free(struct oauth_account_row *r)
+{
+	if (!r)
+		return;
+	free(r->provider);
+	free(r->provider_user_id);
+	free(r->email);
+	memset(r, 0, sizeof *r);
+}

@@ -83,4 +83,37 @@ struct audit_new {
 	const char *details_json; /* NULL or a JSON object without secrets */
 };
 
+/* A user's subscriptions row (§6, §12): the Stripe customer and the tracked subscription as
+ * last retrieved from Stripe. Times in Unix ms, 0 = NULL. Freed with subscription_row_free
+ * (store/types_billing.c). */
+struct subscription_row {
+	long long id, user_id;
+	char *stripe_customer_id, *stripe_subscription_id; /* NULL when none */
+	char *status;   /* "none" or Stripe's status */
+	char *price_id; /* NULL when none */
+	long long subscription_created, current_period_start, current_period_end, trial_end;
+	bool cancel_at_period_end, trial_used;
+	long long payment_failed_at;
+	long long created_at, updated_at;
+};
+void subscription_row_free(struct subscription_row *s);
+
+/* The subscription state written by subscriptions_store_state: every column of the tracked
+ * subscription at once (strings borrowed; times Unix ms, 0 = NULL). */
+struct subscription_state {
+	const char *stripe_subscription_id, *status, *price_id;
+	long long subscription_created, current_period_start, current_period_end, trial_end;
+	bool cancel_at_period_end, trial_used;
+	long long payment_failed_at;
+};
+
+/* One linked sign-in identity (oauth_accounts, §6). Provider tokens are never stored. */
+struct oauth_account_row {
+	long long id, user_id;
+	char *provider; /* "google" | "github" */
+	char *provider_user_id, *email;
+	long long created_at, last_login_at;
+};
+void oauth_account_row_free(struct oauth_account_row *r);
+
 #endif

@@ -455,7 +455,7 @@ TEST(template_tokens_and_lifetimes)
 	int n = 0;
 	while (mail_template_name((size_t)n))
 		n++;
-	CHECK_INT(n, 6);
+	CHECK_INT(n, 7);
 }
 
 TEST(retry_backoff)

@@ -53,6 +53,11 @@ sqlite3 *sq_handle(struct db *db);
  * transaction (store_tx with write=false), which keeps SQLite as strict as PostgreSQL there. */
 sqlite3_stmt *sq_prepare(struct db *db, const char *sql);
 
+/* sq_prepare for SQL assembled at run time from fixed fragments (never from values): the text
+ * is interned once per process (a bounded set: one copy per distinct text, kept until exit), so
+ * the statement is cached per connection under that copy's address like a static string. */
+sqlite3_stmt *sq_prepare_text(struct db *db, const char *sql);
+
 /* Steps st once: 1 = a row is ready, 0 = done (st is reset), < 0 = enum store_status (st is
  * reset; unexpected errors are logged). */
 int sq_step(struct db *db, sqlite3_stmt *st);

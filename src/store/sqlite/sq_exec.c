@@ -3,6 +3,7 @@
  * bind/column helpers declared in sq.h. */
 #include "store/sqlite/sq.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,6 +167,54 @@ sqlite3_stmt *sq_prepare(struct db *db, const char *sql)
 	c->constraint[0] = '\0';
 	c->deadline_ns = c->timeout_ms > 0 ? sq_mono_ns() + c->timeout_ms * 1000000LL : 0;
 	return st;
+}
+
+/* The process-wide set of interned SQL texts (open addressing, never shrinks). */
+static pthread_mutex_t intern_mu = PTHREAD_MUTEX_INITIALIZER;
+static char **intern_tab;
+static size_t intern_cap, intern_used;
+
+static size_t text_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+static const char *intern(const char *sql)
+{
+	pthread_mutex_lock(&intern_mu);
+	if ((intern_used + 1) * 10 >= intern_cap * 7) {
+		char **old = intern_tab;
+		size_t oldcap = intern_cap;
+		intern_cap = oldcap ? oldcap * 2 : 256;
+		intern_tab = xcalloc(intern_cap, sizeof *intern_tab);
+		for (size_t i = 0; i < oldcap; i++) {
+			if (!old[i])
+				continue;
+			size_t j = text_hash(old[i]) & (intern_cap - 1);
+			while (intern_tab[j])
+				j = (j + 1) & (intern_cap - 1);
+			intern_tab[j] = old[i];
+		}
+		free(old);
+	}
+	size_t i = text_hash(sql) & (intern_cap - 1);
+	while (intern_tab[i] && strcmp(intern_tab[i], sql) != 0)
+		i = (i + 1) & (intern_cap - 1);
+	if (!intern_tab[i]) {
+		intern_tab[i] = xstrdup(sql);
+		intern_used++;
+	}
+	const char *out = intern_tab[i];
+	pthread_mutex_unlock(&intern_mu);
+	return out;
+}
+
+sqlite3_stmt *sq_prepare_text(struct db *db, const char *sql)
+{
+	return sq_prepare(db, intern(sql));
 }
 
 int sq_step(struct db *db, sqlite3_stmt *st)

@@ -1,0 +1,196 @@
+/* The JSON objects of the contact side (SPEC §9.1, §9.4, §9.5): the one Contact builder every
+ * route uses (keys in the SPEC's order, every key present, null when missing), the Tag and
+ * Relationship objects, and the read of one contact with its tags. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/cursor.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/fields.h"
+
+#include "domain/contact_fields.h"
+#include "domain/contacts_internal.h"
+#include "util/timefmt.h"
+
+json_t *json_time_or_null(long long ms)
+{
+	if (!ms)
+		return json_null();
+	char buf[40];
+	return json_string(format_iso8601(ms, buf, sizeof buf));
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+json_t *tag_refs_to_json(const struct tag_ref *tags, int ntags)
+{
+	json_t *arr = json_array();
+	for (int i = 0; i < ntags; i++) {
+		json_t *t = json_object();
+		json_object_set_new(t, "id", json_integer(tags[i].id));
+		json_object_set_new(t, "name", json_string(tags[i].name));
+		json_array_append_new(arr, t);
+	}
+	return arr;
+}
+
+json_t *contact_to_json(const struct contact_row *c, const struct tag_ref *tags, int ntags)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_integer(c->id));
+	json_object_set_new(o, "firstName", str_or_null(c->first_name));
+	json_object_set_new(o, "lastName", str_or_null(c->last_name));
+	json_object_set_new(o, "email", str_or_null(c->email));
+	json_object_set_new(o, "phone", str_or_null(c->phone));
+	json_object_set_new(o, "address", str_or_null(c->address));
+	json_object_set_new(o, "company", str_or_null(c->company));
+	json_object_set_new(o, "jobRole", str_or_null(c->job_role));
+	if (c->birthday_month) {
+		char b[16];
+		birthday_format(c->birthday_year, c->birthday_month, c->birthday_day, b);
+		json_object_set_new(o, "birthday", json_string(b));
+	} else {
+		json_object_set_new(o, "birthday", json_null());
+	}
+	json_object_set_new(o, "customFields", cf_parse(c->custom_fields));
+	json_object_set_new(o, "tags", tag_refs_to_json(tags, ntags));
+	json_object_set_new(o, "lastContacted", json_time_or_null(c->last_contacted));
+	json_object_set_new(o, "createdAt", json_time_or_null(c->created_at));
+	json_object_set_new(o, "updatedAt", json_time_or_null(c->updated_at));
+	return o;
+}
+
+json_t *tag_to_json(const struct tag_row *t)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_integer(t->id));
+	json_object_set_new(o, "name", json_string(t->name));
+	json_object_set_new(o, "contactCount", json_integer(t->contact_count));
+	json_object_set_new(o, "createdAt", json_time_or_null(t->created_at));
+	json_object_set_new(o, "updatedAt", json_time_or_null(t->updated_at));
+	return o;
+}
+
+json_t *relationship_to_json(const struct relationship_row *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_integer(r->id));
+	json_object_set_new(o, "contactId", json_integer(r->contact_id));
+	json_object_set_new(o, "relatedContactId", json_integer(r->related_contact_id));
+	json_t *rc = json_object();
+	json_object_set_new(rc, "id", json_integer(r->related_contact_id));
+	json_object_set_new(rc, "firstName", str_or_null(r->related_first_name));
+	json_object_set_new(rc, "lastName", str_or_null(r->related_last_name));
+	json_object_set_new(o, "relatedContact", rc);
+	json_object_set_new(o, "type", str_or_null(r->type));
+	json_object_set_new(o, "label", str_or_null(r->label));
+	json_object_set_new(o, "inverseId",
+			    r->inverse_id ? json_integer(r->inverse_id) : json_null());
+	json_object_set_new(o, "createdAt", json_time_or_null(r->created_at));
+	return o;
+}
+
+int load_contact_json(struct actx *a, struct db *db, long long id, json_t **out)
+{
+	struct contact_row c = {0};
+	int rc = COPS(a)->contacts_select(db, a->user_id, id, &c);
+	if (rc <= 0)
+		return rc;
+	struct tag_ref *tags = NULL;
+	int n = COPS(a)->contact_tags_select(db, a->user_id, &id, 1, &tags);
+	if (n >= 0)
+		*out = contact_to_json(&c, tags, n);
+	tag_refs_free(tags, n > 0 ? n : 0);
+	contact_row_free(&c);
+	return n < 0 ? n : 1;
+}
+
+json_t *page_json(int limit, const char *next_cursor, bool with_total, long long total)
+{
+	json_t *p = json_object();
+	json_object_set_new(p, "limit", json_integer(limit));
+	json_object_set_new(p, "nextCursor", next_cursor ? json_string(next_cursor) : json_null());
+	json_object_set_new(p, "hasMore", json_boolean(next_cursor != NULL));
+	if (with_total)
+		json_object_set_new(p, "total", json_integer(total));
+	return p;
+}
+
+bool cursor_take(const char *cursor, const char *sort, const char *digest, json_t **keys,
+		 long long *id, json_t **details)
+{
+	enum cursor_result r = cursor_decode(cursor, sort, digest, keys, id);
+	if (r == CURSOR_OK)
+		return true;
+	details_add(details, "cursor", r == CURSOR_MISMATCH ? "mismatch" : "invalid_format");
+	return false;
+}
+
+/* Decodes the code point starting at s[i] (valid UTF-8) and its length. */
+static unsigned cp_at(const unsigned char *s, size_t i, size_t *len)
+{
+	unsigned c = s[i];
+	if (c < 0x80) {
+		*len = 1;
+		return c;
+	}
+	if (c < 0xE0) {
+		*len = 2;
+		return ((c & 0x1Fu) << 6) | (s[i + 1] & 0x3Fu);
+	}
+	if (c < 0xF0) {
+		*len = 3;
+		return ((c & 0x0Fu) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3Fu);
+	}
+	*len = 4;
+	return ((c & 0x07u) << 18) | ((s[i + 1] & 0x3Fu) << 12) | ((s[i + 2] & 0x3Fu) << 6) |
+	       (s[i + 3] & 0x3Fu);
+}
+
+static void put_cp(struct buf *b, unsigned cp)
+{
+	if (cp < 0x80) {
+		buf_putc(b, (char)cp);
+	} else if (cp < 0x800) {
+		buf_putc(b, (char)(0xC0 | (cp >> 6)));
+		buf_putc(b, (char)(0x80 | (cp & 0x3F)));
+	} else if (cp < 0x10000) {
+		buf_putc(b, (char)(0xE0 | (cp >> 12)));
+		buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
+		buf_putc(b, (char)(0x80 | (cp & 0x3F)));
+	} else {
+		buf_putc(b, (char)(0xF0 | (cp >> 18)));
+		buf_putc(b, (char)(0x80 | ((cp >> 12) & 0x3F)));
+		buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
+		buf_putc(b, (char)(0x80 | (cp & 0x3F)));
+	}
+}
+
+/* The smallest string above every string starting with s: s with its last code point
+ * incremented (surrogates skipped; a trailing U+10FFFF is dropped and the one before it
+ * incremented). UTF-8 orders bytewise like code points, so the bound stays valid UTF-8, which
+ * PostgreSQL requires of text parameters. */
+char *prefix_upper(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t end = strlen(s);
+	while (end > 0) {
+		size_t at = end - 1, len;
+		while (at > 0 && (u[at] & 0xC0) == 0x80)
+			at--; /* back to the start of the last code point */
+		unsigned cp = cp_at(u, at, &len);
+		if (cp < 0x10FFFF) {
+			cp = cp == 0xD7FF ? 0xE000 : cp + 1;
+			struct buf b = {0};
+			buf_append(&b, s, at);
+			put_cp(&b, cp);
+			return buf_steal(&b);
+		}
+		end = at;
+	}
+	return xasprintf("%s\xF4\x8F\xBF\xBF", s); /* only U+10FFFF: no string is above all */
+}

@@ -1,0 +1,321 @@
+/* GET /contacts (SPEC §9.2): search terms, tag/company/email filters, the five sorts with their
+ * keyset cursors (sort, filter digest, last row's keys and id), includeTotal, and the change
+ * feed, which merges live contacts updated since a time with the tombstones of contacts
+ * deleted since then, in (updatedAt, id) order. The page and its tags are read in one read
+ * transaction, so they are consistent with each other. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/contact_fields.h"
+#include "domain/contacts_internal.h"
+#include "domain/cursor.h"
+#include "domain/search.h"
+#include "util/alloc.h"
+#include "util/fields.h"
+#include "util/fold.h"
+
+static const char *const sort_names[] = {
+    [CSORT_FIRST_NAME] = "firstName",	      [CSORT_LAST_NAME] = "lastName",
+    [CSORT_CREATED_AT] = "createdAt",	      [CSORT_UPDATED_AT] = "updatedAt",
+    [CSORT_LAST_CONTACTED] = "lastContacted",
+};
+
+/* Everything one listing owns: the store query and the strings it points at. */
+struct plan {
+	struct contact_query q;
+	struct word_set terms;
+	char **hi;
+	char **tag_keys;
+	int ntags;
+	char *company_key, *email_key;
+	json_t *cursor_keys; /* the decoded cursor's keys: the query points into them */
+	char sort[24];
+	char digest[17];
+};
+
+static void plan_free(struct plan *p)
+{
+	for (size_t i = 0; i < p->terms.n; i++)
+		free(p->hi[i]);
+	free(p->hi);
+	word_set_free(&p->terms);
+	names_free(p->tag_keys, p->ntags);
+	json_decref(p->cursor_keys);
+	free(p->company_key);
+	free(p->email_key);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Builds the query and the canonical filter digest from the validated parameters. */
+static void plan_build(struct plan *p, const struct contact_list_in *in)
+{
+	memset(p, 0, sizeof *p);
+	struct contact_query *q = &p->q;
+	if (in->q && search_query_terms(in->q, &p->terms) > 0) {
+		p->hi = xcalloc(p->terms.n, sizeof *p->hi);
+		for (size_t i = 0; i < p->terms.n; i++)
+			p->hi[i] = prefix_upper(p->terms.words[i]);
+		q->term_lo = (const char *const *)p->terms.words;
+		q->term_hi = (const char *const *)p->hi;
+		q->nterms = (int)p->terms.n;
+	}
+	if (in->ntags > 0) {
+		p->tag_keys = xcalloc((size_t)in->ntags, sizeof *p->tag_keys);
+		for (int i = 0; i < in->ntags; i++) {
+			char *k = fold(in->tags[i]);
+			bool dup = false;
+			for (int j = 0; j < p->ntags && !dup; j++)
+				dup = strcmp(p->tag_keys[j], k) == 0;
+			if (dup)
+				free(k);
+			else
+				p->tag_keys[p->ntags++] = k;
+		}
+		qsort(p->tag_keys, (size_t)p->ntags, sizeof *p->tag_keys, cmp_str);
+		q->tag_keys = (const char *const *)p->tag_keys;
+		q->ntags = p->ntags;
+		q->tag_all = in->tag_all;
+	}
+	q->company_key = p->company_key = in->company ? fold(in->company) : NULL;
+	q->email_key = p->email_key = in->email ? fold(in->email) : NULL;
+	q->sort = in->has_since ? CSORT_UPDATED_AT : in->sort;
+	q->desc = in->has_since ? false : in->desc;
+	q->has_since = in->has_since;
+	q->since = in->since;
+	q->limit = in->limit + 1;
+	if (in->has_since)
+		snprintf(p->sort, sizeof p->sort, "feed");
+	else
+		snprintf(p->sort, sizeof p->sort, "%s%s", q->desc ? "-" : "", sort_names[q->sort]);
+
+	json_t *terms = json_array(), *tags = json_array();
+	for (int i = 0; i < q->nterms; i++)
+		json_array_append_new(terms, json_string(q->term_lo[i]));
+	for (int i = 0; i < q->ntags; i++)
+		json_array_append_new(tags, json_string(q->tag_keys[i]));
+	json_t *canon =
+	    json_pack("[ooss?s?I]", terms, tags, q->ntags ? (q->tag_all ? "all" : "any") : "",
+		      q->company_key, q->email_key, (json_int_t)(q->has_since ? q->since : -1));
+	char *text = json_dumps(canon, JSON_COMPACT);
+	json_decref(canon);
+	cursor_filter_digest(text, p->digest);
+	free(text);
+}
+
+/* Applies a decoded cursor's keys to the query; false when they do not fit the sort. */
+static bool plan_after(struct plan *p, json_t *keys, long long id)
+{
+	struct contact_query *q = &p->q;
+	json_t *k0 = json_array_get(keys, 0), *k1 = json_array_get(keys, 1);
+	switch (q->sort) {
+	case CSORT_FIRST_NAME:
+	case CSORT_LAST_NAME:
+		if (json_array_size(keys) != 2 || !json_is_string(k0) || !json_is_string(k1))
+			return false;
+		q->after_s1 = json_string_value(k0);
+		q->after_s2 = json_string_value(k1);
+		break;
+	case CSORT_LAST_CONTACTED:
+		if (json_array_size(keys) == 1 && json_is_null(k0)) {
+			q->after_null = true;
+			break;
+		}
+		/* fall through */
+	case CSORT_CREATED_AT:
+	case CSORT_UPDATED_AT:
+		if (json_array_size(keys) != 1 || !json_is_integer(k0))
+			return false;
+		q->after_n = json_integer_value(k0);
+		break;
+	}
+	q->has_after = true;
+	q->after_id = id;
+	return true;
+}
+
+/* The cursor keys of a live row for the query's sort. New array. */
+static json_t *row_keys(const struct contact_query *q, const struct contact_row *c)
+{
+	switch (q->sort) {
+	case CSORT_FIRST_NAME:
+		return json_pack("[ss]", c->first_name_key, c->last_name_key);
+	case CSORT_LAST_NAME:
+		return json_pack("[ss]", c->last_name_key, c->first_name_key);
+	case CSORT_CREATED_AT:
+		return json_pack("[I]", (json_int_t)c->created_at);
+	case CSORT_UPDATED_AT:
+		return json_pack("[I]", (json_int_t)c->updated_at);
+	case CSORT_LAST_CONTACTED:
+		return c->last_contacted ? json_pack("[I]", (json_int_t)c->last_contacted)
+					 : json_pack("[n]");
+	}
+	return json_array();
+}
+
+/* ---- the read ---- */
+
+struct list_tx {
+	struct actx *a;
+	struct plan *p;
+	bool want_total;
+	struct contact_row *rows;
+	int n;
+	struct tombstone_row *tombs;
+	int nt;
+	struct tag_ref *tags;
+	int ntagrefs;
+	long long total;
+};
+
+static int list_run(struct db *db, void *ctx)
+{
+	struct list_tx *x = ctx;
+	struct actx *a = x->a;
+	const struct contact_query *q = &x->p->q;
+	const struct store_ops *ops = COPS(a);
+	x->n = ops->contacts_select_page(db, a->user_id, q, &x->rows);
+	if (x->n < 0)
+		return x->n;
+	if (q->has_since) {
+		x->nt =
+		    ops->tombstones_select_page(db, a->user_id, "contact", q->since, q->has_after,
+						q->after_n, q->after_id, q->limit, &x->tombs);
+		if (x->nt < 0)
+			return x->nt;
+	}
+	if (x->n > 0) {
+		long long *ids = xcalloc((size_t)x->n, sizeof *ids);
+		for (int i = 0; i < x->n; i++)
+			ids[i] = x->rows[i].id;
+		x->ntagrefs = ops->contact_tags_select(db, a->user_id, ids, x->n, &x->tags);
+		free(ids);
+		if (x->ntagrefs < 0)
+			return x->ntagrefs;
+	}
+	if (x->want_total) {
+		int rc = ops->contacts_count_matching(db, a->user_id, q, &x->total);
+		if (rc < 0)
+			return rc;
+		if (q->has_since) {
+			long long dead = 0;
+			rc = ops->tombstones_count(db, a->user_id, "contact", q->since, &dead);
+			if (rc < 0)
+				return rc;
+			x->total += dead;
+		}
+	}
+	return 0;
+}
+
+/* The Contact object of live row i with its tags (the refs are grouped by contact_id). */
+static json_t *live_json(const struct list_tx *x, int i)
+{
+	const struct contact_row *c = &x->rows[i];
+	int start = 0;
+	while (start < x->ntagrefs && x->tags[start].contact_id != c->id)
+		start++;
+	int end = start;
+	while (end < x->ntagrefs && x->tags[end].contact_id == c->id)
+		end++;
+	return contact_to_json(c, x->tags + start, end - start);
+}
+
+/* Builds data and the next cursor for an ordinary listing. */
+static json_t *plain_items(const struct list_tx *x, int limit, char **next)
+{
+	json_t *arr = json_array();
+	int shown = x->n > limit ? limit : x->n;
+	for (int i = 0; i < shown; i++)
+		json_array_append_new(arr, live_json(x, i));
+	if (x->n > limit) {
+		const struct contact_row *last = &x->rows[shown - 1];
+		*next = cursor_encode(x->p->sort, x->p->digest, row_keys(&x->p->q, last), last->id);
+	}
+	return arr;
+}
+
+/* Builds data and the next cursor for the change feed: live rows and tombstones merged in
+ * (updatedAt, id) order. */
+static json_t *feed_items(const struct list_tx *x, int limit, char **next)
+{
+	json_t *arr = json_array();
+	int i = 0, j = 0, shown = 0;
+	long long last_t = 0, last_id = 0;
+	while (shown < limit && (i < x->n || j < x->nt)) {
+		bool take_live;
+		if (i >= x->n)
+			take_live = false;
+		else if (j >= x->nt)
+			take_live = true;
+		else
+			take_live = x->rows[i].updated_at < x->tombs[j].deleted_at ||
+				    (x->rows[i].updated_at == x->tombs[j].deleted_at &&
+				     x->rows[i].id < x->tombs[j].id);
+		json_t *item;
+		if (take_live) {
+			item = live_json(x, i);
+			json_object_set_new(item, "deleted", json_false());
+			last_t = x->rows[i].updated_at;
+			last_id = x->rows[i++].id;
+		} else {
+			item = json_object();
+			json_object_set_new(item, "id", json_integer(x->tombs[j].id));
+			json_object_set_new(item, "deleted", json_true());
+			json_object_set_new(item, "updatedAt",
+					    json_time_or_null(x->tombs[j].deleted_at));
+			last_t = x->tombs[j].deleted_at;
+			last_id = x->tombs[j++].id;
+		}
+		json_array_append_new(arr, item);
+		shown++;
+	}
+	if (i < x->n || j < x->nt)
+		*next = cursor_encode(x->p->sort, x->p->digest,
+				      json_pack("[I]", (json_int_t)last_t), last_id);
+	return arr;
+}
+
+enum err_code contacts_list(struct actx *a, const struct contact_list_in *in, json_t **data,
+			    json_t **page, json_t **details)
+{
+	struct plan p;
+	plan_build(&p, in);
+	enum err_code e = ERR_NONE;
+	if (in->cursor) {
+		json_t *keys = NULL;
+		long long id = 0;
+		if (!cursor_take(in->cursor, p.sort, p.digest, &keys, &id, details)) {
+			e = ERR_VALIDATION_FAILED;
+		} else if (!plan_after(&p, keys, id)) {
+			details_add(details, "cursor", "invalid_format");
+			e = ERR_VALIDATION_FAILED;
+		}
+		if (e != ERR_NONE) {
+			json_decref(keys);
+			plan_free(&p);
+			return e;
+		}
+		p.cursor_keys = keys;
+	}
+	struct list_tx x = {.a = a, .p = &p, .want_total = in->include_total};
+	int rc = store_tx(a->app->store, false, list_run, &x);
+	if (rc < 0) {
+		e = err_from_store(rc);
+	} else {
+		char *next = NULL;
+		*data = in->has_since ? feed_items(&x, in->limit, &next)
+				      : plain_items(&x, in->limit, &next);
+		*page = page_json(in->limit, next, in->include_total, x.total);
+		free(next);
+	}
+	contact_rows_free(x.rows, x.n > 0 ? x.n : 0);
+	free(x.tombs);
+	tag_refs_free(x.tags, x.ntagrefs > 0 ? x.ntagrefs : 0);
+	plan_free(&p);
+	return e;
+}

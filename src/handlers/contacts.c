@@ -1,0 +1,384 @@
+/* Resource API: contacts (SPEC §9.1–9.2): create, read, update, delete, bulk delete and the
+ * listing with search, filters, sorts, cursors and the change feed. Bodies and query strings
+ * are validated here (every bad field reported at once); the rules that need the store live in
+ * domain/contacts.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "config/config.h"
+#include "domain/contact_fields.h"
+#include "domain/contacts.h"
+#include "domain/search.h"
+#include "handlers/auth_common.h"
+#include "handlers/handlers.h"
+#include "handlers/list_params.h"
+#include "http/query.h"
+#include "http/router.h"
+#include "util/timefmt.h"
+#include "util/validate.h"
+
+#define N(spec) ((int)(sizeof spec / sizeof spec[0]))
+
+/* Field order is the index order used by parse_contact below. */
+enum { F_FIRST, F_LAST, F_EMAIL, F_PHONE, F_ADDRESS, F_COMPANY, F_JOB, F_BIRTHDAY, F_CF, F_TAGS };
+
+static const struct field_spec create_spec[] = {
+    [F_FIRST] = {"firstName", FT_TEXT, FF_REQUIRED, 1, 100},
+    [F_LAST] = {"lastName", FT_TEXT, FF_NULLABLE, 0, 100},
+    [F_EMAIL] = {"email", FT_TEXT, FF_NULLABLE, 0, 254},
+    [F_PHONE] = {"phone", FT_TEXT, FF_NULLABLE, 0, 32},
+    [F_ADDRESS] = {"address", FT_TEXT_ML, FF_NULLABLE, 0, 500},
+    [F_COMPANY] = {"company", FT_TEXT, FF_NULLABLE, 0, 200},
+    [F_JOB] = {"jobRole", FT_TEXT, FF_NULLABLE, 0, 200},
+    [F_BIRTHDAY] = {"birthday", FT_TEXT, FF_NULLABLE, 0, 0},
+    [F_CF] = {"customFields", FT_JSON, FF_NULLABLE, 0, 0},
+    [F_TAGS] = {"tags", FT_JSON, 0, 0, 0},
+};
+
+/* PATCH: firstName may not be cleared (null or "" → required, checked below). */
+static const struct field_spec patch_spec[] = {
+    [F_FIRST] = {"firstName", FT_TEXT, FF_NULLABLE, 1, 100},
+    [F_LAST] = {"lastName", FT_TEXT, FF_NULLABLE, 0, 100},
+    [F_EMAIL] = {"email", FT_TEXT, FF_NULLABLE, 0, 254},
+    [F_PHONE] = {"phone", FT_TEXT, FF_NULLABLE, 0, 32},
+    [F_ADDRESS] = {"address", FT_TEXT_ML, FF_NULLABLE, 0, 500},
+    [F_COMPANY] = {"company", FT_TEXT, FF_NULLABLE, 0, 200},
+    [F_JOB] = {"jobRole", FT_TEXT, FF_NULLABLE, 0, 200},
+    [F_BIRTHDAY] = {"birthday", FT_TEXT, FF_NULLABLE, 0, 0},
+    [F_CF] = {"customFields", FT_JSON, FF_NULLABLE, 0, 0},
+    [F_TAGS] = {"tags", FT_JSON, 0, 0, 0},
+};
+
+/* What a parsed contact body owns besides the field values. */
+struct contact_body {
+	struct contact_input in;
+	json_t *cf; /* normalised create object / the patch object (borrowed or owned) */
+	bool cf_owned;
+	char **tags;
+	int ntags;
+};
+
+static void contact_body_free(struct contact_body *b)
+{
+	if (b->cf_owned)
+		json_decref(b->cf);
+	names_free(b->tags, b->ntags);
+}
+
+static int current_year(long long now_ms)
+{
+	time_t t = (time_t)(now_ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	return tm.tm_year + 1900;
+}
+
+/* Checks the rules beyond the field specs and fills b->in. Adds details; false when bad. */
+static bool parse_contact(const struct field_value *v, bool patch, long long now,
+			  struct contact_body *b, json_t **details)
+{
+	struct contact_input *in = &b->in;
+	bool ok = true;
+	if (patch && v[F_FIRST].present && v[F_FIRST].null) {
+		details_add(details, "firstName", "required");
+		ok = false;
+	}
+	if (v[F_EMAIL].text && !valid_email(v[F_EMAIL].text)) {
+		details_add(details, "email", "invalid_format");
+		ok = false;
+	}
+	const char *why;
+	if (v[F_PHONE].text && (why = phone_check(v[F_PHONE].text))) {
+		details_add(details, "phone", why);
+		ok = false;
+	}
+	if (v[F_BIRTHDAY].text &&
+	    (why = birthday_parse(v[F_BIRTHDAY].text, current_year(now), &in->birthday_year,
+				  &in->birthday_month, &in->birthday_day))) {
+		details_add(details, "birthday", why);
+		ok = false;
+	}
+	const struct field_value *cf = &v[F_CF];
+	if (cf->present && !cf->null) {
+		if (!cf_check_entries(cf->json, patch, details)) {
+			ok = false;
+		} else if (patch) {
+			b->cf = cf->json;
+		} else {
+			b->cf = cf_normalize(cf->json);
+			b->cf_owned = true;
+			ok &= cf_check_totals(b->cf, details);
+		}
+	}
+	if (v[F_TAGS].present && !v[F_TAGS].null)
+		ok &= tag_names_parse(v[F_TAGS].json, "tags", 0, 50, &b->tags, NULL, NULL,
+				      &b->ntags, details);
+	in->has_first_name = v[F_FIRST].present;
+	in->first_name = v[F_FIRST].text;
+	in->has_last_name = v[F_LAST].present;
+	in->last_name = v[F_LAST].text;
+	in->has_email = v[F_EMAIL].present;
+	in->email = v[F_EMAIL].text;
+	in->has_phone = v[F_PHONE].present;
+	in->phone = v[F_PHONE].text;
+	in->has_address = v[F_ADDRESS].present;
+	in->address = v[F_ADDRESS].text;
+	in->has_company = v[F_COMPANY].present;
+	in->company = v[F_COMPANY].text;
+	in->has_job_role = v[F_JOB].present;
+	in->job_role = v[F_JOB].text;
+	in->has_birthday = v[F_BIRTHDAY].present;
+	in->has_custom_fields = cf->present;
+	in->custom_fields = b->cf;
+	in->has_tags = v[F_TAGS].present;
+	in->tags = (const char *const *)b->tags;
+	in->ntags = b->ntags;
+	return ok;
+}
+
+static void reply_contact(struct request *req, int status, json_t *contact)
+{
+	if (status == 201) {
+		char loc[64];
+		snprintf(loc, sizeof loc, "/api/v1/contacts/%lld",
+			 (long long)json_integer_value(json_object_get(contact, "id")));
+		reply_data_steal(req, 201, contact, "Contact created.");
+		reply_header(req, "Location", loc);
+	} else {
+		reply_data_steal(req, status, contact, NULL);
+	}
+}
+
+/* Parses and runs a create (patch false) or an update of contact id. */
+static void write_contact(struct request *req, bool patch, long long id)
+{
+	const struct field_spec *spec = patch ? patch_spec : create_spec;
+	struct field_value v[N(create_spec)];
+	json_t *details = NULL;
+	bool ok = fields_parse(req->json, spec, N(create_spec), v, &details);
+	struct actx a;
+	actx_from(req, &a);
+	struct contact_body b = {0};
+	ok &= parse_contact(v, patch, a.now, &b, &details);
+	if (ok && patch) {
+		bool any = false;
+		for (int i = 0; i < N(create_spec); i++)
+			any |= v[i].present;
+		if (!any) {
+			details_add(&details, "body", "no_fields");
+			ok = false;
+		}
+	}
+	if (!ok) {
+		reply_error(req, ERR_VALIDATION_FAILED, details, NULL);
+	} else {
+		json_t *out = NULL, *dd = NULL;
+		enum err_code e = patch ? contacts_update(&a, id, &b.in, &out, &dd)
+					: contacts_create(&a, &b.in, &out, &dd);
+		if (e != ERR_NONE)
+			reply_domain_error(req, &a, e, dd);
+		else
+			reply_contact(req, patch ? 200 : 201, out);
+	}
+	contact_body_free(&b);
+	fields_free(v, N(create_spec));
+}
+
+void h_contacts_create(struct request *req)
+{
+	write_contact(req, false, 0);
+}
+
+void h_contacts_update(struct request *req)
+{
+	long long id = 0;
+	parse_id(req->params[0], &id);
+	write_contact(req, true, id);
+}
+
+void h_contacts_get(struct request *req)
+{
+	long long id = 0;
+	parse_id(req->params[0], &id);
+	struct actx a;
+	actx_from(req, &a);
+	json_t *out = NULL;
+	enum err_code e = contacts_get(&a, id, &out);
+	if (e != ERR_NONE)
+		reply_domain_error(req, &a, e, NULL);
+	else
+		reply_data_steal(req, 200, out, NULL);
+}
+
+void h_contacts_delete(struct request *req)
+{
+	long long id = 0;
+	parse_id(req->params[0], &id);
+	struct actx a;
+	actx_from(req, &a);
+	enum err_code e = contacts_delete(&a, id);
+	if (e != ERR_NONE)
+		reply_domain_error(req, &a, e, NULL);
+	else
+		reply_empty(req, 204);
+}
+
+static const struct field_spec bulk_spec[] = {{"ids", FT_JSON, FF_REQUIRED, 0, 0}};
+
+void h_contacts_bulk_delete(struct request *req)
+{
+	struct field_value v[1];
+	json_t *details = NULL;
+	long long *ids = NULL;
+	int n = 0;
+	bool ok = fields_parse(req->json, bulk_spec, 1, v, &details);
+	if (ok)
+		ok = id_array_parse(v[0].json, "ids", 1, 500, &ids, &n, &details);
+	fields_free(v, 1);
+	if (!ok) {
+		reply_error(req, ERR_VALIDATION_FAILED, details, NULL);
+		return;
+	}
+	struct actx a;
+	actx_from(req, &a);
+	int deleted = 0;
+	enum err_code e = contacts_bulk_delete(&a, ids, n, &deleted, &details);
+	free(ids);
+	if (e != ERR_NONE) {
+		reply_domain_error(req, &a, e, details);
+		return;
+	}
+	json_t *data = json_object();
+	json_object_set_new(data, "deleted", json_integer(deleted));
+	reply_data_steal(req, 200, data, NULL);
+}
+
+/* ---- GET /contacts ---- */
+
+static const struct {
+	const char *name;
+	enum contact_sort sort;
+} sorts[] = {
+    {"firstName", CSORT_FIRST_NAME},	     {"lastName", CSORT_LAST_NAME},
+    {"createdAt", CSORT_CREATED_AT},	     {"updatedAt", CSORT_UPDATED_AT},
+    {"lastContacted", CSORT_LAST_CONTACTED},
+};
+
+/* A text query parameter: trimmed, 1..max code points; NULL when absent or bad (detail). */
+static char *query_text(struct request *req, const char *name, int max, json_t **details)
+{
+	const char *v = http_query(req, name);
+	if (!v)
+		return NULL;
+	char *t = NULL;
+	const char *why = field_check_text(v, strlen(v), FT_TEXT, 1, max, true, &t);
+	if (why) {
+		details_add(details, name, strcmp(why, "required") == 0 ? "too_short" : why);
+		return NULL;
+	}
+	return t;
+}
+
+/* Owned strings of a parsed listing request. */
+struct list_strings {
+	char *q, *company, *email;
+	char *tags[SEARCH_MAX_TERMS];
+	int ntags;
+};
+
+static void parse_sort(struct request *req, struct contact_list_in *in, json_t **details)
+{
+	const char *s = http_query(req, "sort");
+	in->sort = CSORT_FIRST_NAME;
+	if (!s)
+		return;
+	const char *name = s[0] == '-' ? s + 1 : s;
+	for (size_t i = 0; i < sizeof sorts / sizeof sorts[0]; i++)
+		if (strcmp(sorts[i].name, name) == 0) {
+			in->sort = sorts[i].sort;
+			in->desc = s[0] == '-';
+			if (in->has_since && (in->desc || in->sort != CSORT_UPDATED_AT))
+				details_add(details, "sort", "conflicting");
+			return;
+		}
+	details_add(details, "sort", "invalid_value");
+}
+
+static void parse_list(struct request *req, struct contact_list_in *in, struct list_strings *s,
+		       json_t **details)
+{
+	struct list_params lp;
+	long long now = now_ms();
+	list_params_basic(req, &lp, 25, 100, details);
+	list_params_updated_since(req, &lp, req->app->cfg->tombstone_retention_days, now, details);
+	in->limit = lp.limit;
+	in->cursor = lp.cursor;
+	in->include_total = lp.include_total;
+	in->has_since = lp.has_updated_since;
+	in->since = lp.updated_since;
+	parse_sort(req, in, details);
+
+	s->q = query_text(req, "q", 200, details);
+	if (s->q) {
+		struct word_set terms = {0};
+		if (search_query_terms(s->q, &terms) > SEARCH_MAX_TERMS)
+			details_add(details, "q", "too_many");
+		word_set_free(&terms);
+	}
+	in->q = s->q;
+	int nt = query_count(req, "tag");
+	if (nt > 10) {
+		details_add(details, "tag", "too_many");
+		nt = 0;
+	}
+	for (int i = 0; i < nt; i++) {
+		const char *v = query_nth(req, "tag", i);
+		char *t = NULL;
+		const char *why = field_check_text(v, strlen(v), FT_TEXT, 1, 50, true, &t);
+		if (why)
+			details_add(details, "tag",
+				    strcmp(why, "required") == 0 ? "too_short" : why);
+		else
+			s->tags[s->ntags++] = t;
+	}
+	in->tags = (const char *const *)s->tags;
+	in->ntags = s->ntags;
+	const char *match = http_query(req, "match");
+	if (match && strcmp(match, "all") != 0 && strcmp(match, "any") != 0)
+		details_add(details, "match", "invalid_value");
+	in->tag_all = match && strcmp(match, "all") == 0;
+	in->company = s->company = query_text(req, "company", 200, details);
+	in->email = s->email = query_text(req, "email", 254, details);
+}
+
+void h_contacts_list(struct request *req)
+{
+	struct contact_list_in in = {0};
+	struct list_strings s = {0};
+	json_t *details = NULL;
+	parse_list(req, &in, &s, &details);
+	if (details) {
+		reply_error(req, ERR_VALIDATION_FAILED, details, NULL);
+	} else {
+		struct actx a;
+		actx_from(req, &a);
+		json_t *data = NULL, *page = NULL;
+		enum err_code e = contacts_list(&a, &in, &data, &page, &details);
+		if (e != ERR_NONE) {
+			reply_domain_error(req, &a, e, details);
+		} else {
+			json_t *env = json_object();
+			json_object_set_new(env, "data", data);
+			json_object_set_new(env, "page", page);
+			reply_json_steal(req, 200, env);
+		}
+	}
+	free(s.q);
+	free(s.company);
+	free(s.email);
+	for (int i = 0; i < s.ntags; i++)
+		free(s.tags[i]);
+}

@@ -1,0 +1,346 @@
+// Black-box tests of GET /contacts (SPEC §1.4, §9.2): the five sorts with their id tie-break and
+// nulls last, keyset pagination (stable under concurrent inserts and deletes), cursors bound to
+// their sort and filters, search (prefixes, accents, case, phone suffixes, notes, every term),
+// tag/company/email filters, includeTotal, the change feed with tombstones, and bad query
+// parameters. The store comes from CRM_TEST_STORE.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { STORE, ISO_MS } from '../support/server.mjs';
+import { assertError, assertDetail, show } from '../support/accounts.mjs';
+import { startContactsServer, newUser, assertContact } from '../support/contacts.mjs';
+import { sql } from '../support/db.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const ids = (items) => items.map((c) => c.id);
+
+/** Sets a contact's lastContacted directly in the store (it is derived from interactions). */
+function setLastContacted(srv, id, ms) {
+	const v = ms === null ? 'NULL' : srv.store === 'postgres' ? `'epoch'::timestamptz + ${ms} * interval '1 millisecond'` : String(ms);
+	return sql(srv, `UPDATE contacts SET last_contacted = ${v} WHERE id = ${Number(id)}`);
+}
+
+describe(`contacts listing [${STORE}]`, () => {
+	let S;
+	let api;
+	before(async () => {
+		S = await startContactsServer();
+		api = S.api;
+	});
+	after(async () => {
+		if (S) await S.stop();
+	});
+
+	test('sorts: folded text bytewise, ties by the other name then id, both directions', async () => {
+		const u = await newUser(api);
+		const mk = (firstName, lastName) => u.create({ firstName, ...(lastName !== undefined ? { lastName } : {}) });
+		const zola = await mk('Émile', 'Zola');
+		const adams = await mk('emile', 'Adams');
+		const bob = await mk('Bob');
+		const brown = await mk('bob', 'Brown');
+		const angel = await mk('Ángel', 'Cruz');
+		const zoe = await mk('Zoë', 'Álvarez');
+		const same1 = await mk('Same', 'Name');
+		const same2 = await mk('SAME', 'name');
+		let body = await u.list();
+		for (const c of body.data) assertContact(c);
+		assert.deepEqual(ids(body.data), ids([angel, bob, brown, adams, zola, same1, same2, zoe]), 'firstName (default), ties by lastName, then id');
+		body = await u.list('sort=-firstName');
+		assert.deepEqual(ids(body.data), ids([zoe, same2, same1, zola, adams, brown, bob, angel]), '-firstName reverses everything incl. id');
+		body = await u.list('sort=lastName');
+		assert.deepEqual(ids(body.data), ids([bob, adams, zoe, brown, angel, same1, same2, zola]), 'lastName ("" first), ties by firstName, id');
+		body = await u.list('sort=-lastName');
+		assert.deepEqual(ids(body.data), ids([zola, same2, same1, angel, brown, zoe, adams, bob]));
+		const created = [zola, adams, bob, brown, angel, zoe, same1, same2];
+		assert.deepEqual(ids((await u.list('sort=createdAt')).data), ids(created));
+		assert.deepEqual(ids((await u.list('sort=-createdAt')).data), ids(created).reverse());
+		await u.patch(`/contacts/${zola.id}`, { jobRole: 'writer' });
+		assert.deepEqual(ids((await u.list('sort=updatedAt')).data), ids([adams, bob, brown, angel, zoe, same1, same2, zola]));
+		assert.deepEqual(ids((await u.list('sort=-updatedAt')).data)[0], zola.id);
+	});
+
+	test('lastContacted sorts put never-contacted contacts last in both directions, with cursors', async () => {
+		const u = await newUser(api);
+		const cs = [];
+		for (let i = 0; i < 6; i++) cs.push(await u.create({ firstName: `L${i}` }));
+		const t = Date.UTC(2025, 0, 1);
+		await setLastContacted(S.srv, cs[0].id, t + 3000);
+		await setLastContacted(S.srv, cs[2].id, t + 1000);
+		await setLastContacted(S.srv, cs[4].id, t + 3000);
+		const asc = [cs[2], cs[0], cs[4], cs[1], cs[3], cs[5]];
+		const desc = [cs[4], cs[0], cs[2], cs[5], cs[3], cs[1]];
+		assert.deepEqual(ids((await u.list('sort=lastContacted')).data), ids(asc));
+		assert.deepEqual(ids((await u.list('sort=-lastContacted')).data), ids(desc));
+		for (const [q, want] of [['sort=lastContacted', asc], ['sort=-lastContacted', desc]]) {
+			for (const limit of [1, 2, 4]) assert.deepEqual(ids(await u.listAll(q, limit)), ids(want), `${q} limit ${limit}`);
+		}
+		const one = (await u.list('sort=-lastContacted&limit=1')).data[0];
+		assert.equal(one.lastContacted, new Date(t + 3000).toISOString());
+	});
+
+	test('pages: limit, hasMore/nextCursor, every row exactly once for each sort', async () => {
+		const u = await newUser(api);
+		const names = ['Kim', 'kim', 'Kím', 'Lee', 'Al', 'Zed', 'Mo', 'Ed', 'Ab'];
+		for (const n of names) await u.create({ firstName: n, lastName: n.length % 2 ? 'X' : undefined });
+		for (const sort of ['firstName', '-firstName', 'lastName', '-lastName', 'createdAt', '-createdAt', 'updatedAt', '-updatedAt', 'lastContacted', '-lastContacted']) {
+			const full = (await u.list(`sort=${sort}&limit=100`)).data;
+			assert.equal(full.length, names.length);
+			for (const limit of [1, 2, 4]) assert.deepEqual(ids(await u.listAll(`sort=${sort}`, limit)), ids(full), `${sort} in pages of ${limit}`);
+		}
+		const p = await u.list('limit=4&includeTotal=true');
+		assert.deepEqual(Object.keys(p.page), ['limit', 'nextCursor', 'hasMore', 'total']);
+		assert.equal(p.page.limit, 4);
+		assert.equal(p.page.hasMore, true);
+		assert.equal(p.page.total, names.length);
+		assert.match(p.page.nextCursor, /^[A-Za-z0-9_-]+$/);
+		const p2 = await u.list(`limit=4&includeTotal=true&cursor=${p.page.nextCursor}`);
+		assert.equal(p2.page.total, names.length, 'total ignores the cursor');
+		const last = await u.list('limit=9');
+		assert.equal(last.page.hasMore, false);
+		assert.equal(last.page.nextCursor, null);
+		assert.equal(Object.hasOwn(last.page, 'total'), false, 'total only with includeTotal=true');
+		const empty = await (await newUser(api)).list('includeTotal=true');
+		assert.deepEqual(empty, { data: [], page: { limit: 25, nextCursor: null, hasMore: false, total: 0 } });
+	});
+
+	test('keyset pages are stable under concurrent inserts and deletes', async () => {
+		const u = await newUser(api);
+		const cs = [];
+		for (let i = 0; i < 20; i++) cs.push(await u.create({ firstName: `M${String(i).padStart(2, '0')}` }));
+		const p1 = await u.list('limit=8');
+		assert.deepEqual(ids(p1.data), ids(cs.slice(0, 8)));
+		// behind the cursor: inserted rows and a deleted seen row; ahead: inserts and deletes
+		const behind = await u.create({ firstName: 'A-behind' });
+		const sameKeyBehind = await u.create({ firstName: 'M05' });
+		const ahead = await u.create({ firstName: 'Z-ahead' });
+		await u.delete(`/contacts/${cs[3].id}`);
+		await u.delete(`/contacts/${cs[12].id}`);
+		await u.patch(`/contacts/${cs[2].id}`, { firstName: 'Y-moved-ahead' });
+		const rest = [];
+		let cursor = p1.page.nextCursor;
+		while (cursor) {
+			const p = await u.list(`limit=8&cursor=${cursor}`);
+			rest.push(...p.data);
+			cursor = p.page.nextCursor;
+		}
+		const seen = [...ids(p1.data), ...ids(rest)];
+		const expectRest = [...cs.slice(8, 12), ...cs.slice(13), { id: cs[2].id }, ahead];
+		assert.deepEqual(ids(rest), ids(expectRest), 'rows ahead of the cursor, in order; nothing behind it');
+		assert.ok(!seen.includes(behind.id) && !seen.includes(sameKeyBehind.id), 'rows inserted behind the cursor are not returned');
+		assert.ok(!ids(rest).includes(cs[12].id), 'a row deleted ahead is not returned');
+		const dupes = seen.filter((id, i) => id !== cs[2].id && seen.indexOf(id) !== i);
+		assert.deepEqual(dupes, [], 'no row returned twice (besides one that moved ahead by changing its key)');
+	});
+
+	test('paging while another client writes: no duplicates, every untouched row exactly once', async () => {
+		const u = await newUser(api);
+		const stable = [];
+		for (let i = 0; i < 40; i++) stable.push((await u.create({ firstName: `S${String(i).padStart(2, '0')}` })).id);
+		let writing = true;
+		const writer = (async () => {
+			let k = 0;
+			while (writing) {
+				const c = await u.create({ firstName: `S${String(k % 40).padStart(2, '0')}x` });
+				if (k % 2) await u.delete(`/contacts/${c.id}`);
+				k++;
+			}
+			return k;
+		})();
+		const seen = [];
+		for (const sort of ['firstName', '-createdAt', 'updatedAt']) {
+			const got = await u.listAll(`sort=${sort}`, 3);
+			const gotIds = got.map((c) => c.id);
+			assert.equal(new Set(gotIds).size, gotIds.length, `${sort}: no row twice`);
+			for (const id of stable) assert.equal(gotIds.filter((x) => x === id).length, 1, `${sort}: stable row ${id} once`);
+			seen.push(gotIds.length);
+		}
+		writing = false;
+		const writes = await writer;
+		assert.ok(writes > 0, 'the writer ran concurrently');
+	});
+
+	test('cursors: bound to sort and filters (mismatch), undecodable (invalid_format)', async () => {
+		const u = await newUser(api);
+		for (let i = 0; i < 3; i++) await u.create({ firstName: `C${i}`, company: 'Acme', tags: ['t'] });
+		const base = await u.list('limit=1&company=acme&tag=t');
+		const cur = base.page.nextCursor;
+		assert.ok(cur);
+		const ok = await u.get(`/contacts?limit=1&company=ACME&tag=T&cursor=${cur}`);
+		assert.equal(ok.status, 200, 'the same filters by folded form: ' + show(ok));
+		assert.equal(ok.json.data[0].firstName, 'C1');
+		for (const q of ['sort=-firstName', 'sort=lastName', 'company=other', 'tag=t&tag=u', 'tag=t&match=all', 'q=c1', 'email=a%40b.cd', 'updatedSince=' + encodeURIComponent(new Date(Date.now() - 60000).toISOString())]) {
+			const extra = q.startsWith('company') ? `${q}&tag=t` : q.startsWith('tag') ? `company=acme&${q}` : `company=acme&tag=t&${q}`;
+			const r = await u.get(`/contacts?limit=1&${extra}&cursor=${cur}`);
+			assertError(r, 400, 'validation_failed');
+			assertDetail(r, 'cursor', 'mismatch');
+		}
+		const mangled = Buffer.from('{"v":1,"s":"firstName","f":"x","k":[1,2],"i":5}').toString('base64url');
+		for (const bad of ['!!!', 'abc', 'x'.repeat(513), mangled, Buffer.from('{"v":1}').toString('base64url'), '']) {
+			const r = await u.get(`/contacts?cursor=${encodeURIComponent(bad)}`);
+			assertError(r, 400, 'validation_failed');
+			assert.ok(r.json.details.some((d) => d.field === 'cursor' && ['invalid_format', 'mismatch'].includes(d.reason)), show(r));
+		}
+		// a cursor with the right sort and digest but keys of the wrong shape is invalid_format
+		const good = JSON.parse(Buffer.from(cur, 'base64url').toString());
+		const forged = Buffer.from(JSON.stringify({ ...good, k: [12] })).toString('base64url');
+		const r = await u.get(`/contacts?limit=1&company=acme&tag=t&cursor=${forged}`);
+		assertDetail(r, 'cursor', 'invalid_format');
+		// another user's cursor only pages through that user's own rows
+		const v = await newUser(api);
+		const vr = await v.get(`/contacts?limit=1&company=acme&tag=t&cursor=${cur}`);
+		assert.equal(vr.status, 200);
+		assert.deepEqual(vr.json.data, []);
+	});
+
+	test('search: every term prefixes a folded word of names, email, company, job role, phone, notes', async () => {
+		const u = await newUser(api);
+		const ann = await u.create({ firstName: 'Ann-Marie', lastName: 'Lövås', email: 'ann.marie@example.com', phone: '+1 (415) 555-2671', company: 'Straße GmbH', jobRole: 'Chief Technology Officer' });
+		const bob = await u.create({ firstName: 'Bob', lastName: 'Ann', company: 'Acme', phone: '030 1234567' });
+		const q = async (s) => ids((await u.list(`q=${encodeURIComponent(s)}`)).data).sort((a, b) => a - b);
+		assert.deepEqual(await q('ann'), [ann.id, bob.id].sort((a, b) => a - b));
+		assert.deepEqual(await q('ANN mar'), [ann.id], 'every term must match');
+		assert.deepEqual(await q('lovas'), [ann.id], 'accents folded');
+		assert.deepEqual(await q('LÖV'), [ann.id]);
+		assert.deepEqual(await q('strasse'), [ann.id], 'full case folding (ß → ss)');
+		assert.deepEqual(await q('example.com'), [ann.id], 'email words');
+		assert.deepEqual(await q('chief techn'), [ann.id], 'job role words');
+		assert.deepEqual(await q('acme'), [bob.id], 'company');
+		assert.deepEqual(await q('4155'), [ann.id], 'phone digits');
+		assert.deepEqual(await q('2671'), [ann.id], 'phone suffix');
+		assert.deepEqual(await q('671'), [ann.id], '3-digit suffix');
+		assert.deepEqual(await q('1234567'), [bob.id]);
+		assert.deepEqual(await q('nn'), [], 'prefixes only, not infixes');
+		assert.deepEqual(await q('zzz'), []);
+		assert.deepEqual(await q('ann zzz'), []);
+		assert.equal((await u.list('q=' + encodeURIComponent('!!! ---'))).data.length, 2, 'a q with no terms is ignored');
+		// a write is searchable when it is acknowledged, and old words are gone
+		await u.patch(`/contacts/${bob.id}`, { lastName: 'Zebra', company: null });
+		assert.deepEqual(await q('zebra'), [bob.id]);
+		assert.deepEqual(await q('acme'), []);
+		assert.deepEqual(await q('ann'), [ann.id]);
+		const carl = await u.create({ firstName: 'Carl', tags: ['searchtag'] });
+		assert.deepEqual(await q('carl'), [carl.id]);
+		assert.deepEqual(await q('searchtag'), [], 'tag names are not search words');
+		// note titles and contents are search words of their contact
+		const n = await u.post('/notes', { contactId: carl.id, title: 'Dinner plans', content: 'Talked about Kilimanjaro' });
+		assert.equal(n.status, 201, show(n));
+		assert.deepEqual(await q('kiliman'), [carl.id]);
+		assert.deepEqual(await q('dinner carl'), [carl.id]);
+		await u.delete(`/notes/${n.json.data.id}`);
+		assert.deepEqual(await q('kiliman'), []);
+		// search combines with sort, filters and cursors
+		await u.create({ firstName: 'Anna', company: 'Acme' });
+		await u.create({ firstName: 'Annabel', company: 'Acme' });
+		const all = await u.listAll('q=ann&sort=-firstName', 1);
+		assert.deepEqual(all.map((c) => c.firstName), ['Annabel', 'Anna', 'Ann-Marie']);
+		assert.deepEqual((await u.list('q=ann&company=acme&includeTotal=true')).page.total, 2);
+		await u.delete(`/contacts/${ann.id}`);
+		assert.deepEqual(await q('lovas'), [], 'a deleted contact is not found');
+	});
+
+	test('filters: tag any/all by folded name (unknown names match nothing), company', async () => {
+		const u = await newUser(api);
+		const a = await u.create({ firstName: 'A', tags: ['Red', 'Blue'], company: 'Ünited' });
+		const b = await u.create({ firstName: 'B', tags: ['red'], company: 'united' });
+		const c = await u.create({ firstName: 'C', tags: ['Green'] });
+		const L = async (qs) => ids((await u.list(qs)).data);
+		assert.deepEqual(await L('tag=RED'), [a.id, b.id]);
+		assert.deepEqual(await L('tag=red&tag=green'), [a.id, b.id, c.id]);
+		assert.deepEqual(await L('tag=red&tag=green&match=any'), [a.id, b.id, c.id]);
+		assert.deepEqual(await L('tag=red&tag=blue&match=all'), [a.id]);
+		assert.deepEqual(await L('tag=red&tag=RED&match=all'), [a.id, b.id], 'repeated names count once');
+		assert.deepEqual(await L('tag=red&tag=nope&match=all'), [], 'an unknown name matches nothing with all');
+		assert.deepEqual(await L('tag=nope'), []);
+		assert.deepEqual(await L('tag=r'), [], 'no wildcards or prefixes');
+		assert.deepEqual(await L('company=UNITED'), [a.id, b.id], 'company: folded equality (accents too)');
+		assert.deepEqual(await L('company=unit'), []);
+		assert.deepEqual(await L('company=united&tag=blue'), [a.id]);
+		assert.equal((await u.list('tag=red&includeTotal=true&limit=1')).page.total, 2);
+	});
+
+	test('change feed: live items with deleted:false and tombstones, merged by (updatedAt, id)', async () => {
+		const u = await newUser(api);
+		const a = await u.create({ firstName: 'FeedA' });
+		const b = await u.create({ firstName: 'FeedB' });
+		const gone = await u.create({ firstName: 'FeedGone' });
+		await sleep(5);
+		const since = new Date().toISOString();
+		await sleep(5);
+		const pa = await u.patch(`/contacts/${a.id}`, { lastName: 'Changed' });
+		assert.equal(pa.status, 200);
+		let r = await u.delete(`/contacts/${gone.id}`);
+		assert.equal(r.status, 204);
+		const c = await u.create({ firstName: 'FeedC' });
+		const feed = await u.list(`updatedSince=${encodeURIComponent(since)}&includeTotal=true`);
+		assert.deepEqual(feed.data.map((i) => [i.id, i.deleted]), [[a.id, false], [gone.id, true], [c.id, false]]);
+		for (const i of feed.data) {
+			if (i.deleted) assert.deepEqual(Object.keys(i), ['id', 'deleted', 'updatedAt']);
+			else assertContact(i, { feed: true });
+			assert.match(i.updatedAt, ISO_MS);
+		}
+		const times = feed.data.map((i) => i.updatedAt);
+		assert.deepEqual([...times].sort(), times, 'ascending updatedAt');
+		assert.equal(feed.page.total, 3);
+		assert.ok(!ids(feed.data).includes(b.id));
+		// pages of one give the same sequence
+		assert.deepEqual((await u.listAll(`updatedSince=${encodeURIComponent(since)}`, 1)).map((i) => i.id), ids(feed.data));
+		// the greatest updatedAt seen, passed next time, repeats at most that instant
+		const again = await u.list(`updatedSince=${encodeURIComponent(feed.data[2].updatedAt)}`);
+		assert.deepEqual(ids(again.data), [c.id]);
+		// filters apply to live items only: tombstones always come
+		const filtered = await u.list(`updatedSince=${encodeURIComponent(since)}&q=feedc`);
+		assert.deepEqual(filtered.data.map((i) => i.id), [gone.id, c.id]);
+		r = await u.get(`/contacts?updatedSince=${encodeURIComponent(since)}&sort=updatedAt`);
+		assert.equal(r.status, 200);
+		for (const s of ['-updatedAt', 'firstName', 'createdAt']) {
+			r = await u.get(`/contacts?updatedSince=${encodeURIComponent(since)}&sort=${s}`);
+			assertError(r, 400, 'validation_failed');
+			assertDetail(r, 'sort', 'conflicting');
+		}
+		r = await u.get(`/contacts?updatedSince=${encodeURIComponent(new Date(Date.now() - 31 * 86400000).toISOString())}`);
+		assertDetail(r, 'updatedSince', 'too_old');
+		for (const bad of ['yesterday', '2025-06-30', '2025-06-30T13:32Z']) {
+			r = await u.get(`/contacts?updatedSince=${encodeURIComponent(bad)}`);
+			assertDetail(r, 'updatedSince', 'invalid_format');
+		}
+		// a feed cursor is bound to its updatedSince
+		const p1 = await u.list(`updatedSince=${encodeURIComponent(since)}&limit=1`);
+		r = await u.get(`/contacts?updatedSince=${encodeURIComponent(new Date(Date.parse(since) - 1).toISOString())}&limit=1&cursor=${p1.page.nextCursor}`);
+		assertDetail(r, 'cursor', 'mismatch');
+		r = await u.get(`/contacts?sort=updatedAt&limit=1&cursor=${p1.page.nextCursor}`);
+		assertDetail(r, 'cursor', 'mismatch');
+		// tag changes touch updatedAt, so they show in the feed
+		const t0 = new Date().toISOString();
+		await sleep(5);
+		await u.post(`/contacts/${b.id}/tags`, { names: ['feedtag'] });
+		assert.deepEqual(ids((await u.list(`updatedSince=${encodeURIComponent(t0)}`)).data), [b.id]);
+	});
+
+	test('bad query parameters: 400 naming each one, unknown and repeated parameters', async () => {
+		const u = await newUser(api);
+		const cases = [
+			['limit=0', 'limit', 'out_of_range'], ['limit=101', 'limit', 'out_of_range'], ['limit=abc', 'limit', 'invalid_format'],
+			['limit=1.5', 'limit', 'invalid_format'], ['includeTotal=yes', 'includeTotal', 'invalid_value'],
+			['sort=name', 'sort', 'invalid_value'], ['sort=--firstName', 'sort', 'invalid_value'], ['sort=FIRSTNAME', 'sort', 'invalid_value'],
+			['match=some', 'match', 'invalid_value'], ['q=' + 'a'.repeat(201), 'q', 'too_long'], ['q=', 'q', 'too_short'],
+			['q=' + Array.from({ length: 11 }, (_, i) => `t${i}`).join('+'), 'q', 'too_many'],
+			[Array.from({ length: 11 }, (_, i) => `tag=t${i}`).join('&'), 'tag', 'too_many'], ['tag=' + 'x'.repeat(51), 'tag', 'too_long'],
+			['company=' + 'x'.repeat(201), 'company', 'too_long'], ['bogus=1', 'bogus', 'unknown_field'],
+			['sort=firstName&sort=lastName', 'sort', 'duplicate'], ['q=a&q=b', 'q', 'duplicate'], ['cursor=', 'cursor', 'invalid_format'],
+		];
+		for (const [qs, field, reason] of cases) {
+			const r = await u.get(`/contacts?${qs}`);
+			assertError(r, 400, 'validation_failed');
+			assertDetail(r, field, reason);
+		}
+		const r = await u.get('/contacts?limit=0&sort=bad&match=x');
+		assertError(r, 400, 'validation_failed');
+		assert.ok(r.json.details.length >= 3, 'several problems reported at once: ' + show(r));
+		const ten = Array.from({ length: 10 }, (_, i) => `tag=t${i}`).join('&');
+		assert.equal((await u.get(`/contacts?${ten}&q=${Array.from({ length: 10 }, (_, i) => `w${i}`).join('+')}`)).status, 200, '10 tags and 10 terms are fine');
+		const noAuth = await api.get('/contacts');
+		assertError(noAuth, 401, 'unauthenticated');
+		const head = await api.call('HEAD', '/contacts', { token: u.token });
+		assert.equal(head.status, 200);
+		assert.equal(head.text, '');
+	});
+});
