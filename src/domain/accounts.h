@@ -39,6 +39,7 @@ struct auth_result {
 	long long user_id, session_id;
 	long long session_created_at;
 	bool admin;
+	bool premium; /* PREMIUM entitlements now (§5): ADMIN, or the subscription rule */
 };
 /* Verifies an access token and loads its session and user from the store. */
 struct auth_result accounts_authenticate(struct app *app, const char *token, long long now);

@@ -10,6 +10,7 @@
 #include "auth/tokens.h"
 #include "config/config.h"
 #include "domain/accounts_internal.h"
+#include "domain/billing.h"
 #include "util/alloc.h"
 #include "util/fold.h"
 
@@ -54,6 +55,10 @@ struct auth_result accounts_authenticate(struct app *app, const char *token, lon
 		r.session_id = sid;
 		r.session_created_at = row.session_created_at;
 		r.admin = row.role && strcmp(row.role, "ADMIN") == 0;
+		struct subscription_row sub = {.status = row.sub_status,
+					       .current_period_end = row.sub_period_end,
+					       .payment_failed_at = row.sub_payment_failed_at};
+		r.premium = r.admin || (row.sub_status && billing_row_premium(&sub, now));
 	}
 	auth_row_free(&row);
 	return r;

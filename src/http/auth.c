@@ -43,6 +43,7 @@ void auth_check(struct request *req)
 		req->session_id = r.session_id;
 		req->session_created_at = r.session_created_at;
 		req->admin = r.admin;
+		req->premium = r.premium;
 	}
 }
 

@@ -87,6 +87,7 @@ struct request {
 	bool token_presented;   /* a credential was sent (for WWW-Authenticate's error=) */
 	bool via_cookie;        /* the access token came from the accessToken cookie */
 	bool admin;
+	bool premium; /* the plan read with the session (§5): no second query per request */
 
 	/* Handler state carried into a deferred job; ctx_free releases it at completion. */
 	void *ctx;

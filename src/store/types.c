@@ -36,6 +36,7 @@ void auth_row_free(struct auth_row *a)
 	if (!a)
 		return;
 	free(a->role);
+	free(a->sub_status);
 	memset(a, 0, sizeof *a);
 }
 

@@ -47,6 +47,10 @@ struct auth_row {
 	bool user_active;
 	char *role;
 	long long session_created_at;
+	/* The user's subscription row, read in the same query so the plan (§5) costs no extra
+	 * round trip: status NULL when there is none. */
+	char *sub_status;
+	long long sub_period_end, sub_payment_failed_at;
 };
 void auth_row_free(struct auth_row *a);
 

@@ -161,10 +161,13 @@ int pg_sessions_trim(struct db *db, long long user_id, long long now, int keep, 
 /* The per-request check in one primary-key lookup joined to the user. */
 int pg_auth_lookup(struct db *db, long long session_id, long long now, struct auth_row *out)
 {
-	static const char SQL[] = "SELECT s.user_id, s.id, s.revoked_at IS NULL AND s.expires_at "
-				  "> " PG_TS("$2") ", u.active, u.role, " PG_MS(
-				      "s.created_at") " FROM sessions s JOIN users u ON u.id = "
-						      "s.user_id WHERE s.id = $1::bigint";
+	static const char SQL[] =
+	    "SELECT s.user_id, s.id, s.revoked_at IS NULL AND s.expires_at > " PG_TS("$2") ","
+	    " u.active, u.role, " PG_MS("s.created_at") ", b.status,"
+	    " COALESCE(" PG_MS("b.current_period_end") ", 0),"
+	    " COALESCE(" PG_MS("b.payment_failed_at") ", 0)"
+	    " FROM sessions s JOIN users u ON u.id = s.user_id"
+	    " LEFT JOIN subscriptions b ON b.user_id = s.user_id WHERE s.id = $1::bigint";
 	memset(out, 0, sizeof *out);
 	struct pg_params p = {0};
 	pg_param_i64(&p, session_id);
@@ -180,6 +183,9 @@ int pg_auth_lookup(struct db *db, long long session_id, long long now, struct au
 		out->user_active = pg_get_bool(r, 0, 3);
 		out->role = pg_get_strdup(r, 0, 4);
 		out->session_created_at = pg_get_i64(r, 0, 5);
+		out->sub_status = pg_get_strdup(r, 0, 6);
+		out->sub_period_end = pg_get_i64(r, 0, 7);
+		out->sub_payment_failed_at = pg_get_i64(r, 0, 8);
 	}
 	PQclear(r);
 	return rc > 0 ? 1 : 0;

@@ -175,7 +175,9 @@ int sq_auth_lookup(struct db *db, long long session_id, long long now, struct au
 {
 	static const char SQL[] =
 	    "SELECT s.user_id, s.id, s.revoked_at IS NULL AND s.expires_at > ?2, u.active, u.role,"
-	    " s.created_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?1";
+	    " s.created_at, b.status, b.current_period_end, b.payment_failed_at"
+	    " FROM sessions s JOIN users u ON u.id = s.user_id"
+	    " LEFT JOIN subscriptions b ON b.user_id = s.user_id WHERE s.id = ?1";
 	memset(out, 0, sizeof *out);
 	sqlite3_stmt *st = sq_prepare(db, SQL);
 	if (!st)
@@ -190,6 +192,9 @@ int sq_auth_lookup(struct db *db, long long session_id, long long now, struct au
 		out->user_active = sqlite3_column_int(st, 3) != 0;
 		out->role = sq_col_strdup(st, 4);
 		out->session_created_at = sqlite3_column_int64(st, 5);
+		out->sub_status = sq_col_strdup(st, 6);
+		out->sub_period_end = sqlite3_column_int64(st, 7);
+		out->sub_payment_failed_at = sqlite3_column_int64(st, 8);
 		sqlite3_reset(st);
 	}
 	return rc;
