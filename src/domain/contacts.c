@@ -297,7 +297,8 @@ static int update_run(struct db *db, void *ctx)
 	json_t *cf = NULL;
 	if (x->in->has_custom_fields) {
 		json_t *base = cf_parse(cur.custom_fields);
-		cf = cf_merge(base, x->in->custom_fields);
+		cf = x->in->custom_fields_replace ? cf_normalize(x->in->custom_fields)
+						  : cf_merge(base, x->in->custom_fields);
 		json_decref(base);
 		if (!cf_check_totals(cf, &x->details))
 			x->err = ERR_VALIDATION_FAILED;

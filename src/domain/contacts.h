@@ -42,6 +42,9 @@ struct contact_input {
 	/* customFields (borrowed, normalised): on create the object (NULL = {}); on PATCH the
 	 * patch, whose null values remove keys, or NULL for "customFields": null (remove all). */
 	json_t *custom_fields;
+	/* PATCH only: custom_fields replaces the stored object whole instead of being merged
+	 * (compatibility C3, §15.2); NULL then clears it. */
+	bool custom_fields_replace;
 	/* tags: distinct by folded form, first spelling kept (contact_names_dedupe). */
 	const char *const *tags;
 	int ntags;

@@ -69,6 +69,7 @@ struct contact_query {
 struct tag_ref {
 	long long contact_id, id;
 	char *name, *name_key;
+	long long link_id; /* the contact_tags row's id (the v1 tag link object, §15.1) */
 };
 void tag_refs_free(struct tag_ref *rows, int n);
 

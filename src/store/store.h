@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "store/contact_types.h"
+#include "store/export_types.h"
 #include "store/types.h"
 #include "store/types_notes.h"
 
@@ -396,6 +397,36 @@ struct store_ops {
 	 * 1 changed, 0 unchanged or no such contact. */
 	int (*contacts_recompute_last_contacted)(struct db *db, long long user_id,
 						 long long contact_id, long long t);
+
+	/* ---- Exports (SPEC §8 /me/export, §9.6 CSV). Keyset chunks in ascending id: rows of
+	 * user_id with id > after_id, at most limit; each call is one short read outside any
+	 * transaction, so a long export never holds a connection between chunks. *rows is a new
+	 * array freed with the row type's *_rows_free / *_refs_free; each returns the count. ---- */
+
+	/* Contacts (contact_rows_free). */
+	int (*export_contacts)(struct db *db, long long user_id, long long after_id, int limit,
+			       struct contact_row **rows);
+	/* The tags of the user's contacts with lo_id <= id <= hi_id, ordered by contact_id, name_key,
+	 * tag id (tag_refs_free; link_id not filled). */
+	int (*export_contact_tags)(struct db *db, long long user_id, long long lo_id, long long hi_id,
+				   struct tag_ref **rows);
+	/* The relationships whose contact_id lies in [lo_id, hi_id], ordered by contact_id, id, with
+	 * the related contact's names; at most limit (relationship_rows_free). */
+	int (*export_relationships)(struct db *db, long long user_id, long long lo_id,
+				    long long hi_id, int limit, struct relationship_row **rows);
+	/* Tags with their contact counts (tag_rows_free). */
+	int (*export_tags)(struct db *db, long long user_id, long long after_id, int limit,
+			   struct tag_row **rows);
+	/* Notes (note_rows_free). */
+	int (*export_notes)(struct db *db, long long user_id, long long after_id, int limit,
+			    struct note_row **rows);
+	/* Interactions (interaction_rows_free). */
+	int (*export_interactions)(struct db *db, long long user_id, long long after_id, int limit,
+				   struct interaction_row **rows);
+	/* The user's audit rows as security events: event, created_at, ip only
+	 * (security_event_rows_free). */
+	int (*export_security_events)(struct db *db, long long user_id, long long after_id, int limit,
+				      struct security_event_row **rows);
 
 	/* ---- Subscriptions and Stripe events (SPEC §6, §12). The subscriptions row is the
 	 * only place the plan comes from (§5); stripe_events makes each webhook event apply once;

@@ -14,6 +14,7 @@
 #include "log/log.h"
 #include "store/pg/pg_accounts.h"
 #include "store/pg/pg_contacts.h"
+#include "store/pg/pg_exports.h"
 #include "store/pg/pg_notes.h"
 #include "store/pg/pg_oauth.h"
 #include "store/pg/pg_billing.h"
@@ -425,6 +426,13 @@ static const struct store_ops pg_ops = {
     .stripe_events_select = pg_stripe_events_select,
     .stripe_events_insert = pg_stripe_events_insert,
     .outbox_insert_dedupe = pg_outbox_insert_dedupe,
+    .export_contacts = pg_export_contacts,
+    .export_contact_tags = pg_export_contact_tags,
+    .export_relationships = pg_export_relationships,
+    .export_tags = pg_export_tags,
+    .export_notes = pg_export_notes,
+    .export_interactions = pg_export_interactions,
+    .export_security_events = pg_export_security_events,
 };
 
 struct store *pg_store_open(const struct config *cfg)

@@ -202,7 +202,7 @@ int pg_contact_tags_select(struct db *db, long long user_id, const long long *co
 			   struct tag_ref **rows)
 {
 	static const char SQL[] =
-	    "SELECT ct.contact_id, t.id, t.name, t.name_key FROM contact_tags ct"
+	    "SELECT ct.contact_id, t.id, t.name, t.name_key, ct.id FROM contact_tags ct"
 	    " JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id"
 	    " WHERE ct.user_id = $1::bigint AND ct.contact_id = ANY($2::bigint[])"
 	    " ORDER BY ct.contact_id, t.name_key, t.id";
@@ -224,6 +224,7 @@ int pg_contact_tags_select(struct db *db, long long user_id, const long long *co
 		out[i].id = pg_get_i64(r, i, 1);
 		out[i].name = pg_get_strdup(r, i, 2);
 		out[i].name_key = pg_get_strdup(r, i, 3);
+		out[i].link_id = pg_get_i64(r, i, 4);
 	}
 	PQclear(r);
 	*rows = out;

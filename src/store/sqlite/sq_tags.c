@@ -215,7 +215,7 @@ int sq_contact_tags_select(struct db *db, long long user_id, const long long *co
 			   struct tag_ref **rows)
 {
 	static const char SQL[] =
-	    "SELECT ct.contact_id, t.id, t.name, t.name_key FROM contact_tags ct"
+	    "SELECT ct.contact_id, t.id, t.name, t.name_key, ct.id FROM contact_tags ct"
 	    " JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id"
 	    " WHERE ct.user_id = ?1 AND ct.contact_id IN (SELECT value FROM json_each(?2))"
 	    " ORDER BY ct.contact_id, t.name_key, t.id";
@@ -239,6 +239,7 @@ int sq_contact_tags_select(struct db *db, long long user_id, const long long *co
 		r->id = sqlite3_column_int64(st, 1);
 		r->name = sq_col_strdup(st, 2);
 		r->name_key = sq_col_strdup(st, 3);
+		r->link_id = sqlite3_column_int64(st, 4);
 	}
 	if (rc < 0) {
 		tag_refs_free(out, count);

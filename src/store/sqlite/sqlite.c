@@ -16,6 +16,7 @@
 #include "log/log.h"
 #include "store/sqlite/sq_accounts.h"
 #include "store/sqlite/sq_contacts.h"
+#include "store/sqlite/sq_exports.h"
 #include "store/sqlite/sq_notes.h"
 #include "store/sqlite/sq_oauth.h"
 #include "store/sqlite/sq_billing.h"
@@ -385,6 +386,13 @@ static const struct store_ops sq_ops = {
     .stripe_events_select = sq_stripe_events_select,
     .stripe_events_insert = sq_stripe_events_insert,
     .outbox_insert_dedupe = sq_outbox_insert_dedupe,
+    .export_contacts = sq_export_contacts,
+    .export_contact_tags = sq_export_contact_tags,
+    .export_relationships = sq_export_relationships,
+    .export_tags = sq_export_tags,
+    .export_notes = sq_export_notes,
+    .export_interactions = sq_export_interactions,
+    .export_security_events = sq_export_security_events,
 };
 
 struct store *sq_store_open(const struct config *cfg)
