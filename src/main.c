@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "auth/password.h"
+#include "domain/maintenance.h"
 #include "integrations/mail/outbox.h"
 #include "integrations/oauth/oauth.h"
 #include "limiter/limiter.h"
@@ -199,6 +200,7 @@ static int cmd_serve(void)
 	app.started_at = (double)now_ms() / 1000.0;
 	app.started_mono = mono_seconds();
 	struct server *srv = NULL;
+	struct maintenance *maint = NULL;
 	bool passwords = false;
 	rc = 1;
 	app.store = store_open(&cfg);
@@ -229,6 +231,7 @@ static int cmd_serve(void)
 	pipeline_init(&app);
 	/* The sender starts first: it initialises libcurl before other threads exist. */
 	app.outbox = outbox_start(&app);
+	maint = maintenance_start(&app);
 	app.oauth = oauth_client_new(&cfg);
 	if (!http_server_run(srv))
 		goto out;
@@ -261,6 +264,7 @@ static int cmd_serve(void)
 out:
 	http_server_stop(srv);
 	outbox_stop(app.outbox);
+	maintenance_stop(maint);
 	jobs_stop(app.jobs);
 	oauth_client_free(app.oauth); /* after the jobs: a callback may still use it */
 	pipeline_free();
