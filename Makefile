@@ -95,6 +95,14 @@ fuzz:
 	@scripts/deps.sh test
 	@PKGS="$(PKGS)" fuzz/run.sh
 
+# Fault and scale-out tests (issue 10): PostgreSQL, Redis, SMTP and the server itself killed or
+# paused under load, a soak (RELIABILITY_SOAK_SECONDS, default 60) and two nodes on one
+# PostgreSQL + Redis; see tests/reliability/run.mjs. Takes minutes, so not part of `make test`.
+reliability:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory build
+	@node tests/reliability/run.mjs --build $(BUILD)
+
 # sqlmap against running servers on SQLite and PostgreSQL; takes minutes, so not part of
 # `make test`. See security/run.sh.
 security:
