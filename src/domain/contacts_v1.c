@@ -8,9 +8,9 @@
 /* V1Contact keys in the order of §15.1; "userId" and "tags" are filled here, the others are
  * copied from the resource Contact object. */
 static const char *const V1_KEYS[] = {
-    "id",	 "firstName",	  "lastName",  "email",	    "phone",
-    "address",	 "company",	  "jobRole",   "customFields", "lastContacted",
-    "createdAt", "updatedAt", "userId",	   "birthday",	   "tags",
+    "id",	 "firstName", "lastName", "email",	  "phone",
+    "address",	 "company",   "jobRole",  "customFields", "lastContacted",
+    "createdAt", "updatedAt", "userId",	  "birthday",	  "tags",
 };
 
 static json_t *v1_tags(const struct tag_ref *tags, int n, long long user_id)

@@ -17,8 +17,7 @@ struct actx;
 
 /* Answers status with {"message": message} plus, when key is not NULL, key: value (value
  * stolen; NULL → null). */
-void v1_reply(struct request *req, int status, const char *message, const char *key,
-	      json_t *value);
+void v1_reply(struct request *req, int status, const char *message, const char *key, json_t *value);
 
 /* Answers status with doc (stolen) after putting "message" first; for bodies with several
  * keys besides the message (C7, C9, I1). */

@@ -21,8 +21,19 @@
 #define N(spec) ((int)(sizeof spec / sizeof spec[0]))
 
 /* Field order is the index order used by parse_contact below; F_CONTACT only in C3. */
-enum { F_FIRST, F_LAST, F_EMAIL, F_PHONE, F_ADDRESS, F_COMPANY, F_JOB, F_BIRTHDAY, F_CF, F_TAGS,
-       F_CONTACT };
+enum {
+	F_FIRST,
+	F_LAST,
+	F_EMAIL,
+	F_PHONE,
+	F_ADDRESS,
+	F_COMPANY,
+	F_JOB,
+	F_BIRTHDAY,
+	F_CF,
+	F_TAGS,
+	F_CONTACT
+};
 
 /* C1: the fields of POST /contacts. */
 static const struct field_spec add_spec[] = {

@@ -6,8 +6,7 @@
 #include "handlers/compat_common.h"
 #include "util/alloc.h"
 
-void v1_reply(struct request *req, int status, const char *message, const char *key,
-	      json_t *value)
+void v1_reply(struct request *req, int status, const char *message, const char *key, json_t *value)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "message", json_string(message));
@@ -29,7 +28,8 @@ void v1_details_rename(json_t *details, const char *from, const char *to)
 {
 	size_t n = strlen(from), i;
 	json_t *d;
-	json_array_foreach(details, i, d) {
+	json_array_foreach(details, i, d)
+	{
 		const char *f = json_string_value(json_object_get(d, "field"));
 		if (!f || strncmp(f, from, n) != 0 || (f[n] && f[n] != '[' && f[n] != '.'))
 			continue;
@@ -62,7 +62,8 @@ json_t *v1_id_array(json_t *arr)
 	json_t *out = json_array();
 	size_t i;
 	json_t *v;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		long long id;
 		if (json_is_string(v) && digit_string(json_string_value(v), &id))
 			json_array_append_new(out, json_integer(id));
@@ -78,8 +79,12 @@ struct v1_key {
 };
 
 static const struct v1_key NOTE_KEYS[] = {
-    {"id", "id"},	      {"contactId", "contactId"}, {"userId", NULL},
-    {"title", "title"},	      {"content", "content"},	  {"createdAt", "createdAt"},
+    {"id", "id"},
+    {"contactId", "contactId"},
+    {"userId", NULL},
+    {"title", "title"},
+    {"content", "content"},
+    {"createdAt", "createdAt"},
     {"updatedAt", "updatedAt"},
 };
 

@@ -187,6 +187,7 @@ enum route_result router_match(enum http_method method, char **segs, int nsegs, 
 			static __thread char name[64];
 			param_name(found->segs[i], name, sizeof name);
 			*bad_param = name;
+			*out = found; /* so the 400 is answered as this route's (§15.1 status) */
 			return ROUTE_BAD_PARAM;
 		}
 		if (np < HTTP_MAX_PARAMS)

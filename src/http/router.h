@@ -67,7 +67,7 @@ void router_init(void);
 
 /* Matches method and decoded segments. On ROUTE_FOUND sets *out and fills params (pointers
  * into segs). On 405 writes the Allow value into allow (size allow_len). On ROUTE_BAD_PARAM
- * sets *bad_param to the parameter's name. dev: whether development-only routes exist. */
+ * sets *bad_param to the parameter's name and *out to the route. dev: whether development-only routes exist. */
 enum route_result router_match(enum http_method method, char **segs, int nsegs, bool dev,
 			       const struct route **out, const char *params[HTTP_MAX_PARAMS],
 			       char *allow, size_t allow_len, const char **bad_param);
