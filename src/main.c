@@ -158,17 +158,25 @@ static void *second_signal(void *arg)
  * An unreachable PostgreSQL is not fatal: the server starts and /ready says so. */
 static int prepare_schema(struct app *app)
 {
+	/* The check takes and returns its own connection first, so a pool of one suffices. */
+	int current = store_schema_current(app->store);
+	if (current < 0) {
+		log_msg(LOG_WARN, "the store is unreachable at start; serving anyway (/ready says so)");
+		return 0;
+	}
+	if (current == 1)
+		return 0;
+	if (app->cfg->env == ENV_PRODUCTION) {
+		log_msg(LOG_ERROR, "schema is not current: run `crm migrate`");
+		return EXIT_SCHEMA;
+	}
 	struct db *db;
 	if (store_acquire(app->store, &db) < 0) {
 		log_msg(LOG_WARN, "the store is unreachable at start; serving anyway (/ready says so)");
 		return 0;
 	}
 	int rc = 0;
-	int current = store_schema_current(app->store);
-	if (current == 0 && app->cfg->env == ENV_PRODUCTION) {
-		log_msg(LOG_ERROR, "schema is not current: run `crm migrate`");
-		rc = EXIT_SCHEMA;
-	} else if (current == 0 && app->store->ops->migrate(db, NULL) < 0) {
+	if (app->store->ops->migrate(db, NULL) < 0) {
 		log_msg(LOG_ERROR, "migration failed");
 		rc = EXIT_SCHEMA;
 	}
