@@ -12,6 +12,20 @@
 #include "store/store.h"
 #include "util/alloc.h"
 
+/* The columns each reader below expects, in order (timestamps as bigint Unix ms). */
+#define REL_COLS                                                                                   \
+	"r.id, r.contact_id, r.related_contact_id, r.inverse_id, " PG_MS(                          \
+	    "r.created_at") ", r.type, r.label, c.first_name, c.last_name"
+#define TAG_COLS                                                                                   \
+	"t.id, t.name, t.name_key, " PG_MS("t.created_at") ", " PG_MS(                             \
+	    "t.updated_at") ", (SELECT count(*) FROM contact_tags ct WHERE ct.user_id = "          \
+			    "t.user_id AND ct.tag_id = t.id)"
+#define NOTE_COLS "id, contact_id, title, content, " PG_MS("created_at") ", " PG_MS("updated_at")
+#define INTERACTION_COLS                                                                           \
+	"id, contact_id, type, " PG_MS("occurred_at") ", notes, duration_minutes, " PG_MS(         \
+	    "created_at") ", " PG_MS("updated_at")
+#define EVENT_COLS "id, event, " PG_MS("created_at") ", ip"
+
 /* Runs the statement with $1 user, $2 after_id / lo, $3 limit / hi (and $4 when four is set:
  * the relationship limit). Returns the result with *n the row count, or NULL with *n < 0. */
 static PGresult *run3(struct db *db, const char *name, const char *sql, long long user_id,
@@ -73,14 +87,11 @@ int pg_export_contact_tags(struct db *db, long long user_id, long long lo_id, lo
 int pg_export_relationships(struct db *db, long long user_id, long long lo_id, long long hi_id,
 			    int limit, struct relationship_row **rows)
 {
-	static const char SQL[] =
-	    "SELECT r.id, r.contact_id, r.related_contact_id, r.inverse_id, " PG_MS(
-		"r.created_at") ", r.type, r.label, c.first_name, c.last_name"
-				" FROM contact_relationships r JOIN contacts c"
-				" ON c.user_id = r.user_id AND c.id = r.related_contact_id"
-				" WHERE r.user_id = $1::bigint"
-				" AND r.contact_id BETWEEN $2::bigint AND $3::bigint"
-				" ORDER BY r.contact_id, r.id LIMIT $4::int";
+	static const char SQL[] = "SELECT " REL_COLS " FROM contact_relationships r JOIN contacts c"
+				  " ON c.user_id = r.user_id AND c.id = r.related_contact_id"
+				  " WHERE r.user_id = $1::bigint"
+				  " AND r.contact_id BETWEEN $2::bigint AND $3::bigint"
+				  " ORDER BY r.contact_id, r.id LIMIT $4::int";
 	*rows = NULL;
 	long long lim = limit;
 	int n;
@@ -107,12 +118,9 @@ int pg_export_relationships(struct db *db, long long user_id, long long lo_id, l
 int pg_export_tags(struct db *db, long long user_id, long long after_id, int limit,
 		   struct tag_row **rows)
 {
-	static const char SQL[] =
-	    "SELECT t.id, t.name, t.name_key, " PG_MS("t.created_at") ", " PG_MS(
-		"t.updated_at") ", (SELECT count(*) FROM contact_tags ct"
-				" WHERE ct.user_id = t.user_id AND ct.tag_id = t.id) FROM tags t"
-				" WHERE t.user_id = $1::bigint AND t.id > $2::bigint"
-				" ORDER BY t.id LIMIT $3::int";
+	static const char SQL[] = "SELECT " TAG_COLS " FROM tags t"
+				  " WHERE t.user_id = $1::bigint AND t.id > $2::bigint"
+				  " ORDER BY t.id LIMIT $3::int";
 	*rows = NULL;
 	int n;
 	PGresult *r = run3(db, "export_tags", SQL, user_id, after_id, limit, NULL, &n);
@@ -135,10 +143,9 @@ int pg_export_tags(struct db *db, long long user_id, long long after_id, int lim
 int pg_export_notes(struct db *db, long long user_id, long long after_id, int limit,
 		    struct note_row **rows)
 {
-	static const char SQL[] = "SELECT id, contact_id, title, content, " PG_MS(
-	    "created_at") ", " PG_MS("updated_at") " FROM notes"
-						   " WHERE user_id = $1::bigint AND id > $2::bigint"
-						   " ORDER BY id LIMIT $3::int";
+	static const char SQL[] = "SELECT " NOTE_COLS " FROM notes"
+				  " WHERE user_id = $1::bigint AND id > $2::bigint"
+				  " ORDER BY id LIMIT $3::int";
 	*rows = NULL;
 	int n;
 	PGresult *r = run3(db, "export_notes", SQL, user_id, after_id, limit, NULL, &n);
@@ -161,11 +168,9 @@ int pg_export_notes(struct db *db, long long user_id, long long after_id, int li
 int pg_export_interactions(struct db *db, long long user_id, long long after_id, int limit,
 			   struct interaction_row **rows)
 {
-	static const char SQL[] =
-	    "SELECT id, contact_id, type, " PG_MS("occurred_at") ", notes, duration_minutes, " PG_MS(
-		"created_at") ", " PG_MS("updated_at") " FROM interactions"
-						       " WHERE user_id = $1::bigint AND id > $2::bigint"
-						       " ORDER BY id LIMIT $3::int";
+	static const char SQL[] = "SELECT " INTERACTION_COLS " FROM interactions"
+				  " WHERE user_id = $1::bigint AND id > $2::bigint"
+				  " ORDER BY id LIMIT $3::int";
 	*rows = NULL;
 	int n;
 	PGresult *r = run3(db, "export_interactions", SQL, user_id, after_id, limit, NULL, &n);
@@ -192,7 +197,7 @@ int pg_export_security_events(struct db *db, long long user_id, long long after_
 			      struct security_event_row **rows)
 {
 	/* details, user_agent and request_id are never read: the export shows none of them. */
-	static const char SQL[] = "SELECT id, event, " PG_MS("created_at") ", ip FROM audit_log"
+	static const char SQL[] = "SELECT " EVENT_COLS " FROM audit_log"
 				  " WHERE user_id = $1::bigint AND id > $2::bigint"
 				  " ORDER BY id LIMIT $3::int";
 	*rows = NULL;
