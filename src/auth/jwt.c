@@ -1,10 +1,13 @@
-/* Access tokens through libjwt (see jwt.h). libjwt encodes, decodes and checks the signature;
- * before handing a token to it we pin the header's algorithm to exactly HS256 and verify the
- * HMAC ourselves in constant time, so `alg: none`, other algorithms and timing probes fail
- * whatever the library version does. */
+/* Access tokens (see jwt.h). libjwt encodes them. Verification is ours alone, on every
+ * authenticated request: the header's algorithm pinned to exactly HS256, the HMAC checked in
+ * constant time, then the claims read from the payload with jansson, so `alg: none`, other
+ * algorithms and timing probes fail whatever the library version does. Handing the token to
+ * libjwt's jwt_decode after that check verified the HMAC a second time (through OpenSSL) and
+ * parsed both parts again, for nothing the checks below do not already do: it was 60 % of a
+ * verification's instructions, and reading the claims here instead takes a verification from
+ * about 127,000 to 88,000 instructions (callgrind, issue 9). */
 #include "auth/jwt.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <jwt.h>
 #include <sodium.h>
@@ -98,9 +101,42 @@ static bool signature_ok(const struct config *cfg, const char *tok, size_t signe
 	return ok;
 }
 
-static bool grant_is(jwt_t *j, const char *name, const char *want)
+/* The claims of a token whose header and signature were checked: the base64url payload of len
+ * bytes parsed as one JSON object (duplicate names rejected). A new reference, or NULL. */
+static json_t *payload_claims(const char *p, size_t len)
 {
-	const char *v = jwt_get_grant(j, name);
+	size_t n;
+	char *raw = b64url_decode(p, len, &n);
+	if (!raw)
+		return NULL;
+	json_t *c = json_loadb(raw, n, JSON_REJECT_DUPLICATES, NULL);
+	free(raw);
+	if (!json_is_object(c)) {
+		json_decref(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* A claim that must be a JSON integer (as libjwt's jwt_get_grant_int requires). */
+static bool claim_int(const json_t *c, const char *name, long long *out)
+{
+	const json_t *v = json_object_get(c, name);
+	if (!json_is_integer(v))
+		return false;
+	*out = (long long)json_integer_value(v);
+	return true;
+}
+
+/* A claim that must be a string (NULL otherwise, as jwt_get_grant answers). */
+static const char *claim_str(const json_t *c, const char *name)
+{
+	return json_string_value(json_object_get(c, name));
+}
+
+static bool claim_is(const json_t *c, const char *name, const char *want)
+{
+	const char *v = claim_str(c, name);
 	return v && want && strcmp(v, want) == 0;
 }
 
@@ -118,28 +154,20 @@ enum jwt_result jwt_verify_access(const struct config *cfg, const char *token, l
 	if (!signature_ok(cfg, token, (size_t)(d2 - token), d2 + 1, strlen(d2 + 1)))
 		return JWT_INVALID;
 
-	jwt_t *j = NULL;
-	if (jwt_decode(&j, token, (const unsigned char *)cfg->access_token_secret,
-		       (int)strlen(cfg->access_token_secret)) != 0 ||
-	    !j)
+	json_t *c = payload_claims(d1 + 1, (size_t)(d2 - d1 - 1));
+	if (!c)
 		return JWT_INVALID;
 	enum jwt_result res = JWT_INVALID;
-	if (jwt_get_alg(j) != JWT_ALG_HS256)
-		goto out;
-	errno = 0;
-	long exp = jwt_get_grant_int(j, "exp");
-	if (errno)
-		goto out;
-	long iat = jwt_get_grant_int(j, "iat");
-	if (errno)
+	long long exp, iat;
+	if (!claim_int(c, "exp", &exp) || !claim_int(c, "iat", &iat))
 		goto out;
 	if (iat > now_s + JWT_LEEWAY_SECONDS)
 		goto out;
-	if (!grant_is(j, "iss", cfg->jwt_issuer) || !grant_is(j, "aud", cfg->jwt_audience) ||
-	    !grant_is(j, "typ", "access"))
+	if (!claim_is(c, "iss", cfg->jwt_issuer) || !claim_is(c, "aud", cfg->jwt_audience) ||
+	    !claim_is(c, "typ", "access"))
 		goto out;
 	long long uid, sid;
-	const char *sub = jwt_get_grant(j, "sub"), *ssid = jwt_get_grant(j, "sid");
+	const char *sub = claim_str(c, "sub"), *ssid = claim_str(c, "sid");
 	if (!sub || !ssid || !parse_id(sub, &uid) || !parse_id(ssid, &sid))
 		goto out;
 	if (now_s > exp + JWT_LEEWAY_SECONDS) {
@@ -150,6 +178,6 @@ enum jwt_result jwt_verify_access(const struct config *cfg, const char *token, l
 	*session_id = sid;
 	res = JWT_OK;
 out:
-	jwt_free(j);
+	json_decref(c);
 	return res;
 }
