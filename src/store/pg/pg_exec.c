@@ -306,6 +306,24 @@ PGresult *pg_exec_prepared(struct db *db, const char *name, const char *sql, int
 	return pg_exec_prepared_until(db, name, sql, nparams, values, deadline, status_out);
 }
 
+PGresult *pg_exec_params(struct db *db, const char *sql, int nparams, const char *const *values,
+			 int *status_out)
+{
+	struct pg_conn *pc = pg_conn_of(db);
+	int t = pc->store->timeout_ms;
+	long long deadline = t > 0 ? pg_mono_ns() + (t + CLIENT_MARGIN_MS) * 1000000LL : 0;
+	if (pc->broken || !pc->c) {
+		*status_out = ST_UNAVAILABLE;
+		return NULL;
+	}
+	pc->constraint[0] = '\0';
+	if (!PQsendQueryParams(pc->c, sql, nparams, NULL, values, NULL, NULL, 0)) {
+		*status_out = map_error(pc, NULL, "query");
+		return NULL;
+	}
+	return wait_result(pc, deadline, "query", status_out);
+}
+
 int pg_run(struct db *db, const char *name, const char *sql, int nparams, const char *const *values)
 {
 	int rc;

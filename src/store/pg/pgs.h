@@ -66,6 +66,13 @@ PGresult *pg_exec_prepared(struct db *db, const char *name, const char *sql, int
 			   const char *const *values, int *status_out);
 
 /* pg_exec_prepared for statements whose rows are not needed: returns the row count or < 0. */
+/* Runs sql with bound values as an unnamed statement, planned for these values each time. For
+ * list queries whose best plan depends on the values (a rare search term, a small tag): a
+ * prepared statement's generic plan can be orders of magnitude slower there. Same results and
+ * statuses as pg_exec_prepared. */
+PGresult *pg_exec_params(struct db *db, const char *sql, int nparams, const char *const *values,
+			 int *status_out);
+
 int pg_run(struct db *db, const char *name, const char *sql, int nparams,
 	   const char *const *values);
 
