@@ -1,15 +1,18 @@
 -- Benchmark data for one heavy account (bench/run.sh, PostgreSQL, after bench/generate.sql): the
 -- user whose email_key is :email (registered through the API by run.sh) gets :contacts contacts,
--- :interactions interactions, 20 tags with about 1.3 links per contact, and one note per fifth
--- contact, all set-based (generate_series), then the derived lastContacted (SPEC 6) and
--- VACUUM ANALYZE. The insights routes (SPEC 11) are measured on this account: 100,000 contacts
--- and 1,000,000 interactions by default.
+-- :interactions interactions, 20 tags with about 1.3 links per contact, :notes notes spread
+-- evenly over the contacts, and the contacts' search words (search_terms, SPEC 9.2), all
+-- set-based (generate_series), then the derived lastContacted (SPEC 6) and VACUUM ANALYZE. The
+-- insights routes (SPEC 11) and the heavy rows of `make bench` (search, tag filter, export) are
+-- measured on this account: 100,000 contacts, 1,000,000 interactions and 200,000 notes by
+-- default (issue 9).
 --
 -- Shape: a tenth of the contacts (every contact k with k % 10 = 0) is never contacted; the
 -- interactions of the others are skewed (contact index = floor(n^2 / N^2 * M) over a shuffled
 -- order, so a few contacts have hundreds and many have a handful), spread uniformly over the
 -- last 730 days with six types. Random values come from setseed, so every run has the same data.
--- Variables (psql -v): email (required), contacts (default 100000), interactions (1000000).
+-- Variables (psql -v): email (required), contacts (default 100000), interactions (1000000),
+-- notes (200000).
 \set ON_ERROR_STOP on
 \if :{?contacts}
 \else
@@ -18,6 +21,10 @@
 \if :{?interactions}
 \else
 \set interactions 1000000
+\endif
+\if :{?notes}
+\else
+\set notes 200000
 \endif
 
 BEGIN;
@@ -93,10 +100,31 @@ SELECT DISTINCT h.user_id, c.id, t.id, h.ts
 FROM heavy AS h, heavy_contacts AS c
 JOIN heavy_tags AS t ON t.i = c.k % 20 OR (c.k % 3 = 0 AND t.i = (7 * c.k + 3) % 20);
 
+-- Note n (n = 1..notes) belongs to contact k = 1 + (n - 1) % contacts: two each by default.
 INSERT INTO notes (user_id, contact_id, title, title_key, content, created_at, updated_at)
-SELECT h.user_id, c.id, 'Note ' || c.k, 'note ' || c.k, 'Heavy bench note for contact ' || c.k,
+SELECT h.user_id, c.id, 'Note ' || g.n, 'note ' || g.n, 'Heavy bench note for contact ' || c.k,
        h.ts, h.ts
-FROM heavy AS h, heavy_contacts AS c WHERE c.k % 5 = 0;
+FROM heavy AS h, generate_series(1, :notes) AS g(n)
+JOIN heavy_contacts AS c ON c.k = 1 + (g.n - 1) % :contacts;
+
+-- The search words the service would store (SPEC 9.2, src/domain/search.c): the words of the
+-- first and last name, email, company and job role and of the notes' title and content. Every
+-- generated value is ASCII, for which folding is lowercasing and a word is a run of [a-z0-9]
+-- (no word reaches SEARCH_WORD_MAX_CPS); no heavy contact has a phone.
+INSERT INTO search_terms (user_id, contact_id, term)
+SELECT DISTINCT h.user_id, w.contact_id, w.term
+FROM heavy AS h, (
+    SELECT x.id AS contact_id, regexp_split_to_table(lower(x.txt), '[^a-z0-9]+') AS term
+    FROM (SELECT c.id, concat_ws(' ', c.first_name, c.last_name, c.email, c.company,
+                                 c.job_role) AS txt
+          FROM contacts AS c, heavy AS h0
+          WHERE c.user_id = h0.user_id
+          UNION ALL
+          SELECT n.contact_id, n.title || ' ' || n.content
+          FROM notes AS n, heavy AS h1
+          WHERE n.user_id = h1.user_id) AS x
+) AS w
+WHERE w.term <> '';
 
 -- The derived value of SPEC 6: lastContacted = the latest occurredAt.
 UPDATE contacts AS c SET last_contacted = x.lc
@@ -113,8 +141,13 @@ VACUUM ANALYZE interactions;
 VACUUM ANALYZE tags;
 VACUUM ANALYZE contact_tags;
 VACUUM ANALYZE notes;
+VACUUM ANALYZE search_terms;
 
 SELECT (SELECT count(*) FROM contacts AS c JOIN users AS u ON u.id = c.user_id
         WHERE u.email_key = lower(:'email')) AS heavy_contacts,
        (SELECT count(*) FROM interactions AS i JOIN users AS u ON u.id = i.user_id
-        WHERE u.email_key = lower(:'email')) AS heavy_interactions;
+        WHERE u.email_key = lower(:'email')) AS heavy_interactions,
+       (SELECT count(*) FROM notes AS n JOIN users AS u ON u.id = n.user_id
+        WHERE u.email_key = lower(:'email')) AS heavy_notes,
+       (SELECT count(*) FROM search_terms AS s JOIN users AS u ON u.id = s.user_id
+        WHERE u.email_key = lower(:'email')) AS heavy_search_terms;

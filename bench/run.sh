@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# The benchmark behind `make bench`: a throwaway PostgreSQL 15 cluster, the schema from
-# `crm migrate`, 1,000 users and 100,000 contacts from bench/generate.sql, then `crm serve`
-# under wrk, one run per route in ROUTES. Prints one table and writes bench/results/latest.json.
+# The benchmark behind `make bench` (issue 9): a throwaway PostgreSQL 15 cluster, the schema
+# from `crm migrate`, 1,000 users and 100,000 contacts from bench/generate.sql plus one heavy
+# account from bench/generate_heavy.sql (100,000 contacts, 1,000,000 interactions, 200,000
+# notes, their search words), then `crm serve` under wrk, one run per route in ROUTES, and the
+# two ceilings: the store's (pgbench running bench/pgbench_contact_get.sql, the statements behind
+# GET /contacts/{id}) and libmicrohttpd's (bench/mhd_hello.c). Prints one table and the ratios,
+# writes bench/results/latest.json and the query plans to bench/results/explain.txt.
 # See bench/README.md for what the numbers mean.
 #
 # Usage: bench/run.sh <builddir>
@@ -9,6 +13,9 @@
 #   BENCH_DURATION (10s)  BENCH_WARMUP (2s, 0 to skip)  BENCH_THREADS (2)  BENCH_CONNECTIONS (64)
 #   BENCH_ROUTES   comma-separated route names to run (default: all)
 #   BENCH_USERS (1000)  BENCH_CONTACTS (100000)
+#   BENCH_HEAVY_CONTACTS (100000)  BENCH_HEAVY_INTERACTIONS (1000000)  BENCH_HEAVY_NOTES (200000)
+#   BENCH_EXPORT_RUNS (3)  downloads of the export route (measured with curl, not wrk)
+#   BENCH_CEILINGS=0  skip the pgbench and libmicrohttpd ceilings
 #   BENCH_KEEP=1   keep the temporary directory (logs, cluster) for inspection
 #   PG_BIN (/usr/lib/postgresql/15/bin)
 set -euo pipefail
@@ -17,7 +24,10 @@ set -euo pipefail
 # connection count defaults to BENCH_CONNECTIONS; login uses fewer, since every request waits
 # for one of PASSWORD_HASH_CONCURRENCY Argon2id slots). The lua script is a
 # file in bench/wrk/ (request body, headers, ...); bench/wrk/report.lua is appended to it, so it
-# must not define done(). Add a route by adding a line.
+# must not define done(). bearer.lua authenticates as the bench account, bearer_heavy.lua as the
+# heavy one. "curl" instead of a connection count measures BENCH_EXPORT_RUNS sequential
+# downloads with curl (a long streamed response: its time and the server's RSS growth), and a
+# route that does not answer 2xx then is reported as skipped. Add a route by adding a line.
 ROUTES=(
 	"health|GET|/api/v1/health|"
 	"ready|GET|/api/v1/ready|"
@@ -25,8 +35,22 @@ ROUTES=(
 	"login|POST|/api/v1/auth/login|login.lua|8"
 	"interactions_create|POST|/api/v1/interactions|interactions.lua"
 	"contact_get|GET|/api/v1/contacts/{contactId}|bearer.lua"
-	"contacts_search|GET|/api/v1/contacts?q=ann|bearer.lua"
+	"contacts_search|GET|/api/v1/contacts?q=ann|bearer_heavy.lua"
+	"contacts_tag|GET|/api/v1/contacts?tag=tag%203&sort=-lastContacted|bearer_heavy.lua"
 	"contacts_create|POST|/api/v1/contacts|contacts_create.lua"
+	"export_csv|GET|/api/v1/contacts/export.csv|bearer_heavy.lua|curl"
+	"me_export|GET|/api/v1/me/export|bearer_heavy.lua|curl"
+	# The insights (SPEC 11) of the heavy account, one request at a time: each is an aggregate
+	# over up to a million index entries, so its latency is the figure (issue 8).
+	"insights_overview|GET|/api/v1/insights/overview|bearer_heavy.lua|1"
+	"insights_recent|GET|/api/v1/insights/recently-contacted|bearer_heavy.lua|1"
+	"insights_stale|GET|/api/v1/insights/stale-contacts?includeTotal=true|bearer_heavy.lua|1"
+	"insights_most|GET|/api/v1/insights/most-interacted|bearer_heavy.lua|1"
+	"insights_most_90d|GET|/api/v1/insights/most-interacted?from={ago90d}|bearer_heavy.lua|1"
+	"insights_summary|GET|/api/v1/insights/contacts/{heavyContactId}/summary|bearer_heavy.lua|1"
+	"insights_trend|GET|/api/v1/insights/interactions-trend|bearer_heavy.lua|1"
+	"insights_trend_month|GET|/api/v1/insights/interactions-trend?interval=month|bearer_heavy.lua|1"
+	"insights_tags|GET|/api/v1/insights/tags|bearer_heavy.lua|1"
 )
 
 usage() { echo "usage: $0 <builddir>" >&2; exit 64; }
@@ -41,6 +65,11 @@ THREADS=${BENCH_THREADS:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 N_USERS=${BENCH_USERS:-1000}
 N_CONTACTS=${BENCH_CONTACTS:-100000}
+HEAVY_CONTACTS=${BENCH_HEAVY_CONTACTS:-100000}
+HEAVY_INTERACTIONS=${BENCH_HEAVY_INTERACTIONS:-1000000}
+HEAVY_NOTES=${BENCH_HEAVY_NOTES:-200000}
+EXPORT_RUNS=${BENCH_EXPORT_RUNS:-3}
+CEILINGS=${BENCH_CEILINGS:-1}
 RESULTS_DIR=$BENCH_DIR/results
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -59,6 +88,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/crm-bench.XXXXXX")
 PGDATA=$TMP/pg
 SOCK=$TMP/sock
 SERVER_PID=
+HELLO_PID=
 PG_STARTED=0
 
 # As root, PostgreSQL runs as the postgres user; otherwise as the caller.
@@ -73,6 +103,10 @@ fi
 cleanup() {
 	local rc=$?
 	set +e
+	if [ -n "$HELLO_PID" ] && kill -0 "$HELLO_PID" 2>/dev/null; then
+		kill -TERM "$HELLO_PID"
+		wait "$HELLO_PID" 2>/dev/null
+	fi
 	if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
 		kill -TERM "$SERVER_PID"
 		for _ in $(seq 1 70); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.5; done
@@ -143,7 +177,8 @@ BASE=http://127.0.0.1:$PORT
 # Budgets far above what a run sends: every wrk connection comes from one address and one user,
 # and the bench measures serving, not refusing (the limiter still checks every request).
 PORT=$PORT LISTEN_ADDRESS=127.0.0.1 RATE_LIMIT_ANON_MAX=1000000000 RATE_LIMIT_MAX=1000000000 \
-	RATE_LIMIT_MAX_PREMIUM=1000000000 RATE_LIMIT_AUTH_MAX=1000000000 FREE_CONTACT_LIMIT=100000 \
+	RATE_LIMIT_MAX_PREMIUM=1000000000 RATE_LIMIT_AUTH_MAX=1000000000 \
+	RATE_LIMIT_EXPORT_MAX=1000000000 FREE_CONTACT_LIMIT=100000 \
 	"$CRM" serve >"$TMP/serve.log" 2>&1 &
 SERVER_PID=$!
 log "crm serve (pid $SERVER_PID) on $BASE"
@@ -186,19 +221,119 @@ for i in $(seq 0 99); do
 done
 export BENCH_CONTACT_ID
 
+# The heavy account (issue 9): registered and verified like the bench account, then given the
+# rows of bench/generate_heavy.sql and logged in; the search, tag-filter and export routes run
+# as it (bearer_heavy.lua).
+HEAVY_EMAIL=bench-heavy@bench.example
+curl -fsS -o /dev/null -H 'Content-Type: application/json' \
+	-d "{\"email\":\"$HEAVY_EMAIL\",\"password\":\"$BENCH_PASSWORD\",\"firstName\":\"Heavy\"}" \
+	"$BASE/api/v1/auth/register" || die "registering the heavy account failed"
+psql_bench -d bench -c "UPDATE users SET email_verified = true WHERE email_key = '$HEAVY_EMAIL'" >/dev/null
+# PREMIUM (the ADMIN role, SPEC 5) for the two PREMIUM insights.
+psql_bench -d bench -c "UPDATE users SET role = 'ADMIN' WHERE email_key = '$HEAVY_EMAIL'" >/dev/null
+log "generating the heavy account: $HEAVY_CONTACTS contacts, $HEAVY_INTERACTIONS interactions, $HEAVY_NOTES notes"
+t0=$(date +%s.%N)
+psql_bench -d bench -v email="$HEAVY_EMAIL" -v contacts="$HEAVY_CONTACTS" \
+	-v interactions="$HEAVY_INTERACTIONS" -v notes="$HEAVY_NOTES" \
+	-f "$BENCH_DIR/generate_heavy.sql" >"$TMP/generate_heavy.log" 2>&1 ||
+	{ show_log "$TMP/generate_heavy.log"; die "bench/generate_heavy.sql failed"; }
+HEAVY_SECONDS=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+log "heavy account generated in ${HEAVY_SECONDS}s"
+BENCH_HEAVY_TOKEN=$(curl -fsS -H 'Content-Type: application/json' \
+	-d "{\"email\":\"$HEAVY_EMAIL\",\"password\":\"$BENCH_PASSWORD\"}" "$BASE/api/v1/auth/login" |
+	/usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["accessToken"])') ||
+	die "logging in the heavy account failed"
+export BENCH_HEAVY_TOKEN
+# The heavy account's contact with the most interactions ({heavyContactId}: the summary route)
+# and the date 90 days ago ({ago90d}). A second VACUUM in its own session makes sure the
+# visibility map is set (an autovacuum snapshot taken during the long generating transaction can
+# keep the first one from marking pages all-visible), as autovacuum keeps it on a live system.
+BENCH_HEAVY_CONTACT_ID=$(psql_bench -d bench -At -c "SELECT i.contact_id FROM interactions i JOIN users u ON u.id = i.user_id WHERE u.email_key = '$HEAVY_EMAIL' GROUP BY i.contact_id ORDER BY count(*) DESC, i.contact_id LIMIT 1")
+AGO90D=$(date -u -d '90 days ago' +%Y-%m-%d)
+psql_bench -d bench -c 'VACUUM ANALYZE contacts, interactions, contact_tags, tags, notes' >/dev/null
+
 # Prints "<VmHWM kB> <VmRSS kB>" of the server.
 rss_kb() { awk '/^VmHWM:/ { h = $2 } /^VmRSS:/ { r = $2 } END { print h + 0, r + 0 }' "/proc/$SERVER_PID/status"; }
+# Prints the server's CPU time so far (user + system, in clock ticks).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
+CLK_TCK=$(getconf CLK_TCK)
+# The highest VmHWM seen, kept across the reset that the curl routes make (clear_refs 5).
+PEAK_KB=0
+# The token a route's lua script sends, for curl.
+route_token() { case $1 in bearer_heavy.lua) echo "$BENCH_HEAVY_TOKEN" ;; bearer.lua) echo "$BENCH_TOKEN" ;; esac; }
+# Percentile p (0..100) of the numbers on stdin, nearest rank.
+percentile() { sort -n | awk -v p="$1" '{ v[NR] = $1 } END { if (!NR) { print 0; exit } i = int(NR * p / 100 + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; print v[i] }'; }
+
+# Measures a route with RUNS sequential curl downloads; sets r[] as report.lua's line would,
+# plus r[growth_kb] (the server's VmHWM after the downloads minus its VmRSS before them, the HWM
+# reset first) and r[bytes_each]. Returns 1 when the route does not answer 2xx (skipped).
+measure_curl() {
+	local method=$1 url=$2 token=$3 runs=$4 i out code secs size t0us t1us
+	local -a auth=()
+	[ -z "$token" ] || auth=(-H "Authorization: Bearer $token")
+	code=$(curl -s -o /dev/null -w '%{http_code}' -X "$method" "${auth[@]}" "$url" || true)
+	[[ "$code" == 2* ]] || { log "skipping $method $url: it answers $code"; return 1; }
+	read -r hwm_before rss_before <<<"$(rss_kb)"
+	[ "$hwm_before" -gt "$PEAK_KB" ] && PEAK_KB=$hwm_before
+	echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || log "cannot reset VmHWM; growth is an upper bound"
+	read -r _ rss_before <<<"$(rss_kb)"
+	: >"$TMP/curl_times"
+	r[requests]=0; r[status]=0; r[read]=0; r[connect]=0; r[write]=0; r[timeout]=0; r[bytes]=0
+	t0us=$(date +%s%6N)
+	for i in $(seq 1 "$runs"); do
+		if out=$(curl -s -o /dev/null -w '%{http_code} %{time_total} %{size_download}' \
+			-X "$method" "${auth[@]}" "$url"); then
+			read -r code secs size <<<"$out"
+			[[ "$code" == 2* ]] || r[status]=$((r[status] + 1))
+			awk -v s="$secs" 'BEGIN { printf "%.0f\n", s * 1e6 }' >>"$TMP/curl_times"
+			r[bytes]=$((r[bytes] + size)); r[bytes_each]=$size
+		else
+			r[read]=$((r[read] + 1))
+		fi
+		r[requests]=$((r[requests] + 1))
+	done
+	t1us=$(date +%s%6N)
+	r[duration_us]=$((t1us - t0us))
+	r[p50_us]=$(percentile 50 <"$TMP/curl_times")
+	r[p90_us]=$(percentile 90 <"$TMP/curl_times")
+	r[p99_us]=$(percentile 99 <"$TMP/curl_times")
+	r[max_us]=$(percentile 100 <"$TMP/curl_times")
+	r[mean_us]=$(awk '{ s += $1 } END { printf "%.1f", NR ? s / NR : 0 }' "$TMP/curl_times")
+	read -r hwm_after _ <<<"$(rss_kb)"
+	r[growth_kb]=$((hwm_after - rss_before))
+	return 0
+}
 
 # --- the routes -----------------------------------------------------------------------------
 selected() { [ -z "${BENCH_ROUTES:-}" ] || [[ ",$BENCH_ROUTES," == *",$1,"* ]]; }
 
 ROWS=()  # table rows, tab-separated
 JSON=()  # one JSON object per route
+declare -A RESULT_RPS=()  # requests/s by route name, for the ratios
 for spec in "${ROUTES[@]}"; do
 	IFS='|' read -r name method path lua conns <<<"$spec"
 	path=${path//\{contactId\}/${BENCH_CONTACT_ID:-0}}
+	path=${path//\{heavyContactId\}/${BENCH_HEAVY_CONTACT_ID:-0}}
+	path=${path//\{ago90d\}/${AGO90D}}
 	conns=${conns:-$CONNECTIONS}
+	# wrk needs at least one connection per thread.
+	threads=$THREADS
+	[ "$conns" = curl ] || [ "$conns" -ge "$threads" ] || threads=$conns
 	selected "$name" || continue
+	declare -A r=()
+	if [ "$conns" = curl ]; then
+		log "curl $method $path, $EXPORT_RUNS downloads"
+		ticks0=$(cpu_ticks)
+		if ! measure_curl "$method" "$BASE$path" "$(route_token "$lua")" "$EXPORT_RUNS"; then
+			ROWS+=("$method $path"$'\t'"skipped"$'\t'"-"$'\t'"-"$'\t'"-"$'\t'"-"$'\t'"-")
+			JSON+=("$(printf '{"name":"%s","method":"%s","path":"%s","skipped":true}' "$name" "$method" "$path")")
+			unset r
+			continue
+		fi
+		kill -0 "$SERVER_PID" 2>/dev/null || { show_log "$TMP/serve.log"; die "crm serve died during $path"; }
+		r[cpu_ticks]=$(($(cpu_ticks) - ticks0))
+		line=curl
+	else
 	script=$TMP/$name.lua
 	{
 		printf 'wrk.method = "%s"\n' "$method"
@@ -206,37 +341,143 @@ for spec in "${ROUTES[@]}"; do
 		cat "$BENCH_DIR/wrk/report.lua"
 	} >"$script"
 	# The route must answer before it is measured.
-	code=$(curl -s -o /dev/null -w '%{http_code}' -X "$method" "$BASE$path" || true)
+	token=$(route_token "$lua")
+	code=$(curl -s -o /dev/null -w '%{http_code}' -X "$method" \
+		${token:+-H "Authorization: Bearer $token"} "$BASE$path" || true)
 	[ "$method" != GET ] || [[ "$code" == 2* ]] || log "warning: $method $path answers $code before the run"
 	if [ "$WARMUP" != 0 ]; then
-		wrk -t"$THREADS" -c"$conns" -d"$WARMUP" -s "$script" "$BASE$path" >/dev/null 2>&1 || true
+		wrk -t"$threads" -c"$conns" -d"$WARMUP" -s "$script" "$BASE$path" >/dev/null 2>&1 || true
 	fi
 	log "wrk $method $path for $DURATION"
-	wrk -t"$THREADS" -c"$conns" -d"$DURATION" --latency -s "$script" "$BASE$path" \
+	ticks0=$(cpu_ticks)
+	wrk -t"$threads" -c"$conns" -d"$DURATION" --latency -s "$script" "$BASE$path" \
 		>"$TMP/$name.wrk" 2>&1 || { cat "$TMP/$name.wrk" >&2; die "wrk failed on $path"; }
 	line=$(grep '^BENCH_RESULT ' "$TMP/$name.wrk" | tail -n 1) ||
 		{ cat "$TMP/$name.wrk" >&2; die "no result line from wrk on $path"; }
 	kill -0 "$SERVER_PID" 2>/dev/null || { show_log "$TMP/serve.log"; die "crm serve died during $path"; }
-	read -r hwm rss <<<"$(rss_kb)"
-	declare -A r=()
 	for kv in ${line#BENCH_RESULT }; do r[${kv%%=*}]=${kv#*=}; done
+	r[cpu_ticks]=$(($(cpu_ticks) - ticks0))
+	fi
+	read -r hwm rss <<<"$(rss_kb)"
+	[ "$hwm" -gt "$PEAK_KB" ] && PEAK_KB=$hwm
 	errors=$((r[connect] + r[read] + r[write] + r[timeout] + r[status]))
 	rps=$(awk -v n="${r[requests]}" -v us="${r[duration_us]}" 'BEGIN { printf "%.0f", n / (us / 1e6) }')
 	p50=$(awk -v us="${r[p50_us]}" 'BEGIN { printf "%.3f", us / 1000 }')
 	p99=$(awk -v us="${r[p99_us]}" 'BEGIN { printf "%.3f", us / 1000 }')
-	peak=$(awk -v k="$hwm" 'BEGIN { printf "%.1f", k / 1024 }')
-	ROWS+=("$method $path"$'\t'"$rps"$'\t'"$p50 ms"$'\t'"$p99 ms"$'\t'"$errors"$'\t'"$peak MiB")
-	JSON+=("$(printf '{"name":"%s","method":"%s","path":"%s","requests":%s,"durationSeconds":%s,"requestsPerSecond":%s,"latencyMs":{"p50":%s,"p90":%s,"p99":%s,"max":%s,"mean":%s},"errors":{"total":%s,"status":%s,"connect":%s,"read":%s,"write":%s,"timeout":%s},"rssKb":{"peak":%s,"current":%s}}' \
+	peak="$(awk -v k="$PEAK_KB" 'BEGIN { printf "%.1f", k / 1024 }') MiB"
+	# The server's own CPU per response: on a machine shared with PostgreSQL and wrk (and
+	# whatever else runs), a steadier figure for comparing builds than requests/s.
+	cpu_us=$(awk -v t="${r[cpu_ticks]:-0}" -v hz="$CLK_TCK" -v n="${r[requests]}" 'BEGIN { printf "%.0f", n ? t / hz * 1e6 / n : 0 }')
+	extra=$(printf ',"serverCpuUsPerRequest":%s' "$cpu_us")
+	if [ "$line" = curl ]; then
+		peak="$peak (+$(awk -v k="${r[growth_kb]}" 'BEGIN { printf "%.1f", k / 1024 }') MiB)"
+		extra=$extra$(printf ',"measuredWith":"curl","bytesPerResponse":%s,"rssGrowthKb":%s' \
+			"${r[bytes_each]:-0}" "${r[growth_kb]}")
+		rps=$(awk -v n="${r[requests]}" -v us="${r[duration_us]}" 'BEGIN { printf "%.2f", n / (us / 1e6) }')
+	fi
+	RESULT_RPS[$name]=$rps
+	ROWS+=("$method $path"$'\t'"$rps"$'\t'"$p50 ms"$'\t'"$p99 ms"$'\t'"$errors"$'\t'"$peak"$'\t'"$cpu_us us")
+	JSON+=("$(printf '{"name":"%s","method":"%s","path":"%s","requests":%s,"durationSeconds":%s,"requestsPerSecond":%s,"latencyMs":{"p50":%s,"p90":%s,"p99":%s,"max":%s,"mean":%s},"errors":{"total":%s,"status":%s,"connect":%s,"read":%s,"write":%s,"timeout":%s},"rssKb":{"peak":%s,"current":%s}%s}' \
 		"$name" "$method" "$path" "${r[requests]}" \
 		"$(awk -v us="${r[duration_us]}" 'BEGIN { printf "%.3f", us / 1e6 }')" "$rps" \
 		"$p50" "$(awk -v us="${r[p90_us]}" 'BEGIN { printf "%.3f", us / 1000 }')" "$p99" \
 		"$(awk -v us="${r[max_us]}" 'BEGIN { printf "%.3f", us / 1000 }')" \
 		"$(awk -v us="${r[mean_us]}" 'BEGIN { printf "%.3f", us / 1000 }')" \
 		"$errors" "${r[status]}" "${r[connect]}" "${r[read]}" "${r[write]}" "${r[timeout]}" \
-		"$hwm" "$rss")")
+		"$PEAK_KB" "$rss" "$extra")")
 	unset r
 done
 [ ${#ROWS[@]} -gt 0 ] || die "no route selected (BENCH_ROUTES=${BENCH_ROUTES:-})"
+
+# --- the ceilings ---------------------------------------------------------------------------
+# Both run with the server idle, at the same concurrency as the routes.
+CEIL_JSON=()
+RATIO_LINES=()
+# Prints a / b as a percentage, or "n/a".
+pct() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf "%.0f %%", 100 * a / b }'; }
+if [ "$CEILINGS" != 0 ]; then
+	# The store: pgbench -M prepared on the statements behind GET /contacts/{id}, for the bench
+	# account's session and contact, CONNECTIONS clients on THREADS threads.
+	read -r BENCH_UID BENCH_SID <<<"$(/usr/bin/python3 -c '
+import base64, json, sys
+p = sys.argv[1].split(".")[1]
+c = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
+print(c["sub"], c["sid"])' "$BENCH_TOKEN")"
+	log "pgbench (store ceiling of GET /contacts/{id}) for $DURATION"
+	as_pg "$PG_BIN/pgbench" -n -M prepared -h "$SOCK" -U postgres -c "$CONNECTIONS" -j "$THREADS" \
+		-T "${DURATION%s}" -D sid="$BENCH_SID" -D uid="$BENCH_UID" -D cid="$BENCH_CONTACT_ID" \
+		-D ids="{$BENCH_CONTACT_ID}" -D now="$(date +%s%3N)" -f "$BENCH_DIR/pgbench_contact_get.sql" \
+		bench >"$TMP/pgbench.log" 2>&1 || { cat "$TMP/pgbench.log" >&2; die "pgbench failed"; }
+	PG_TPS=$(awk '/^tps = / { printf "%.0f", $3 }' "$TMP/pgbench.log")
+	PG_LAT=$(awk '/^latency average = / { print $4 }' "$TMP/pgbench.log")
+	PG_FAILED=$(awk '/^number of failed transactions: / { print $5 }' "$TMP/pgbench.log")
+	ROWS+=("ceiling: pgbench, the statements of GET /contacts/{id}"$'\t'"$PG_TPS"$'\t'"${PG_LAT:-?} ms (mean)"$'\t'"-"$'\t'"${PG_FAILED:-0}"$'\t'"-"$'\t'"-")
+	CEIL_JSON+=("$(printf '"store":{"tool":"pgbench","script":"bench/pgbench_contact_get.sql","clients":%s,"tps":%s,"latencyMsMean":%s,"failed":%s}' \
+		"$CONNECTIONS" "${PG_TPS:-0}" "${PG_LAT:-0}" "${PG_FAILED:-0}")")
+	RATIO_LINES+=("GET /contacts/{id} / store ceiling: $(pct "${RESULT_RPS[contact_get]:-}" "$PG_TPS")")
+
+	# libmicrohttpd: bench/mhd_hello.c with the daemon options of src/http/server.c and the
+	# server's worker count (WORKER_THREADS defaults to the CPU count).
+	HELLO=$TMP/mhd_hello
+	${CC:-cc} -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -o "$HELLO" "$BENCH_DIR/mhd_hello.c" \
+		$(pkg-config --cflags --libs libmicrohttpd) 2>"$TMP/mhd_hello.build.log" ||
+		{ show_log "$TMP/mhd_hello.build.log"; die "building bench/mhd_hello.c failed"; }
+	HPORT=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	"$HELLO" "$HPORT" "${WORKER_THREADS:-$(nproc)}" >"$TMP/mhd_hello.log" 2>&1 &
+	HELLO_PID=$!
+	for i in $(seq 1 50); do
+		curl -fsS -o /dev/null "http://127.0.0.1:$HPORT/api/v1/health" 2>/dev/null && break
+		[ "$i" = 50 ] && { show_log "$TMP/mhd_hello.log"; die "mhd_hello did not answer"; }
+		sleep 0.1
+	done
+	script=$TMP/mhd_hello.lua
+	{ printf 'wrk.method = "GET"\n'; cat "$BENCH_DIR/wrk/report.lua"; } >"$script"
+	[ "$WARMUP" = 0 ] || wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$script" \
+		"http://127.0.0.1:$HPORT/api/v1/health" >/dev/null 2>&1 || true
+	log "wrk GET /api/v1/health on mhd_hello (libmicrohttpd ceiling) for $DURATION"
+	wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$script" \
+		"http://127.0.0.1:$HPORT/api/v1/health" >"$TMP/mhd_hello.wrk" 2>&1 ||
+		{ cat "$TMP/mhd_hello.wrk" >&2; die "wrk failed on mhd_hello"; }
+	kill -TERM "$HELLO_PID"; wait "$HELLO_PID" 2>/dev/null || true; HELLO_PID=
+	declare -A r=()
+	line=$(grep '^BENCH_RESULT ' "$TMP/mhd_hello.wrk" | tail -n 1)
+	for kv in ${line#BENCH_RESULT }; do r[${kv%%=*}]=${kv#*=}; done
+	H_RPS=$(awk -v n="${r[requests]}" -v us="${r[duration_us]}" 'BEGIN { printf "%.0f", n / (us / 1e6) }')
+	H_ERR=$((r[connect] + r[read] + r[write] + r[timeout] + r[status]))
+	H_P50=$(awk -v us="${r[p50_us]}" 'BEGIN { printf "%.3f", us / 1000 }')
+	H_P99=$(awk -v us="${r[p99_us]}" 'BEGIN { printf "%.3f", us / 1000 }')
+	ROWS+=("ceiling: libmicrohttpd (bench/mhd_hello.c)"$'\t'"$H_RPS"$'\t'"$H_P50 ms"$'\t'"$H_P99 ms"$'\t'"$H_ERR"$'\t'"-"$'\t'"-")
+	CEIL_JSON+=("$(printf '"http":{"tool":"bench/mhd_hello.c","requestsPerSecond":%s,"latencyMs":{"p50":%s,"p99":%s},"errors":%s}' \
+		"$H_RPS" "$H_P50" "$H_P99" "$H_ERR")")
+	RATIO_LINES+=("GET /health / libmicrohttpd ceiling: $(pct "${RESULT_RPS[health]:-}" "$H_RPS")")
+	unset r
+fi
+
+# --- query plans ----------------------------------------------------------------------------
+# EXPLAIN (ANALYZE, BUFFERS) of the statements behind GET /contacts/{id} and of the heavy
+# account's search and tag listing, as the server runs them: prepared, after five executions
+# (when PostgreSQL may switch to a generic plan). Text kept in step with src/store/pg.
+mkdir -p "$RESULTS_DIR"
+HEAVY_UID=$(psql_bench -d bench -Atc "SELECT id FROM users WHERE email_key = '$HEAVY_EMAIL'")
+BENCH_UID=${BENCH_UID:-$(psql_bench -d bench -Atc "SELECT id FROM users WHERE email_key = '$BENCH_EMAIL'")}
+explain() { # name, parameter types, SQL, arguments
+	printf '\\echo === %s: prepared, after five executions, then with a custom plan\n' "$1"
+	printf 'PREPARE %s(%s) AS %s;\n' "$1" "$2" "$3"
+	for _ in 1 2 3 4 5; do printf 'EXECUTE %s(%s) \\g /dev/null\n' "$1" "$4"; done
+	printf 'EXPLAIN (ANALYZE, BUFFERS) EXECUTE %s(%s);\n' "$1" "$4"
+	# The plan for these very values too, for comparison (what PQexecParams would get).
+	printf 'SET plan_cache_mode = force_custom_plan;\n'
+	printf 'EXPLAIN (ANALYZE, BUFFERS) EXECUTE %s(%s);\nRESET plan_cache_mode;\n' "$1" "$4"
+}
+CC_COLS="c.id, c.first_name, c.last_name, c.email, c.phone, c.address, c.company, c.job_role, c.first_name_key, c.last_name_key, c.birthday_year, c.birthday_month, c.birthday_day, c.custom_fields::text, (extract(epoch FROM c.last_contacted) * 1000)::bigint, (extract(epoch FROM c.created_at) * 1000)::bigint, (extract(epoch FROM c.updated_at) * 1000)::bigint"
+{
+	explain contacts_select bigint,bigint "SELECT $CC_COLS FROM contacts c WHERE c.user_id = \$1::bigint AND c.id = \$2::bigint" "$BENCH_UID, $BENCH_CONTACT_ID"
+	explain contact_tags_select bigint,text "SELECT ct.contact_id, t.id, t.name, t.name_key, ct.id FROM contact_tags ct JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id WHERE ct.user_id = \$1::bigint AND ct.contact_id = ANY(\$2::bigint[]) ORDER BY ct.contact_id, t.name_key, t.id" "$BENCH_UID, '{$BENCH_CONTACT_ID}'"
+	explain contacts_search bigint,bigint,text,text,int "SELECT $CC_COLS FROM contacts c WHERE c.user_id = \$1::bigint AND c.id IN (SELECT s.contact_id FROM search_terms s WHERE s.user_id = \$2::bigint AND s.term >= \$3::text AND s.term < \$4::text) ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT \$5::int" "$HEAVY_UID, $HEAVY_UID, 'ann', 'ano', 26"
+	explain contacts_tag bigint,bigint,text,int "SELECT $CC_COLS FROM contacts c WHERE c.user_id = \$1::bigint AND c.id IN (SELECT ct.contact_id FROM contact_tags ct JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id WHERE ct.user_id = \$2::bigint AND t.name_key = ANY(\$3::text[])) ORDER BY c.last_contacted DESC NULLS LAST, c.id DESC LIMIT \$4::int" "$HEAVY_UID, $HEAVY_UID, '{\"tag 3\"}', 26"
+} >"$TMP/explain.sql"
+psql_bench -d bench -f "$TMP/explain.sql" >"$RESULTS_DIR/explain.txt" 2>&1 ||
+	log "warning: EXPLAIN failed (see ${RESULTS_DIR#"$(pwd)/"}/explain.txt)"
 
 # --- report ---------------------------------------------------------------------------------
 # Aligns tab-separated lines into a table: first column left, the others right.
@@ -264,11 +505,12 @@ table() {
 json_str() { printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g'; }
 
 echo
-echo "crm bench: PostgreSQL 15, $N_USERS users, $N_CONTACTS contacts; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; $(nproc) CPUs"
+echo "crm bench: PostgreSQL 15, $N_USERS users, $N_CONTACTS contacts; heavy account $HEAVY_CONTACTS contacts, $HEAVY_INTERACTIONS interactions, $HEAVY_NOTES notes; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; $(nproc) CPUs"
 {
-	printf 'route\trequests/s\tp50\tp99\terrors\tpeak RSS\n'
+	printf 'route\trequests/s\tp50\tp99\terrors\tpeak RSS\tserver CPU/req\n'
 	printf '%s\n' "${ROWS[@]}"
 } | table
+[ ${#RATIO_LINES[@]} -eq 0 ] || printf 'ratio: %s\n' "${RATIO_LINES[@]}"
 
 mkdir -p "$RESULTS_DIR"
 commit=$(git -C "$BENCH_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -278,10 +520,17 @@ version=$("$CRM" version 2>/dev/null | head -n 1 || echo unknown)
 		"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(json_str "$commit")" "$(json_str "$version")" "$(nproc)"
 	printf '"wrk":{"threads":%s,"connections":%s,"duration":"%s","warmup":"%s"},' \
 		"$THREADS" "$CONNECTIONS" "$DURATION" "$WARMUP"
-	printf '"data":{"users":%s,"contacts":%s,"generateSeconds":%s},"routes":[' \
-		"$N_USERS" "$N_CONTACTS" "$GEN_SECONDS"
+	printf '"data":{"users":%s,"contacts":%s,"generateSeconds":%s,"heavy":{"contacts":%s,"interactions":%s,"notes":%s,"generateSeconds":%s}},"routes":[' \
+		"$N_USERS" "$N_CONTACTS" "$GEN_SECONDS" "$HEAVY_CONTACTS" "$HEAVY_INTERACTIONS" \
+		"$HEAVY_NOTES" "$HEAVY_SECONDS"
 	(IFS=,; printf '%s' "${JSON[*]}")
-	printf ']}\n'
+	printf '],"ceilings":{'
+	(IFS=,; printf '%s' "${CEIL_JSON[*]}")
+	printf '},"ratios":{"contactGetToStore":%s,"healthToHttp":%s},"totalSeconds":%s}\n' \
+		"$(awk -v a="${RESULT_RPS[contact_get]:-}" -v b="${PG_TPS:-}" 'BEGIN { if (a == "" || b + 0 == 0) print "null"; else printf "%.3f", a / b }')" \
+		"$(awk -v a="${RESULT_RPS[health]:-}" -v b="${H_RPS:-}" 'BEGIN { if (a == "" || b + 0 == 0) print "null"; else printf "%.3f", a / b }')" \
+		"$SECONDS"
+
 } >"$RESULTS_DIR/latest.json.tmp"
 mv "$RESULTS_DIR/latest.json.tmp" "$RESULTS_DIR/latest.json"
-echo "results: ${RESULTS_DIR#"$(pwd)/"}/latest.json"
+echo "results: ${RESULTS_DIR#"$(pwd)/"}/latest.json, query plans: ${RESULTS_DIR#"$(pwd)/"}/explain.txt (${SECONDS}s in all)"
