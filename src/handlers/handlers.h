@@ -97,4 +97,48 @@ void h_subscription_portal(struct request *req);
 void h_stripe_webhook(struct request *req);
 void h_v1_create_checkout_session(struct request *req);
 
+/* export.c (§8 /me/export, §9.6 CSV; compatibility C12 is h_contacts_export_csv) */
+void h_contacts_export_csv(struct request *req);
+void h_me_export(struct request *req);
+
+/* compat_contacts.c, compat_tags.c (§15.2 C1–C11) */
+void h_v1_add_contact(struct request *req);
+void h_v1_get_contact(struct request *req);
+void h_v1_update_contact(struct request *req);
+void h_v1_delete_contact(struct request *req);
+void h_v1_delete_contacts(struct request *req);
+void h_v1_add_tag(struct request *req);
+void h_v1_add_tags_bulk(struct request *req);
+void h_v1_remove_tag(struct request *req);
+void h_v1_remove_tags_bulk(struct request *req);
+void h_v1_tag_usage(struct request *req);
+void h_v1_delete_tag(struct request *req);
+
+/* compat_notes.c, compat_interactions.c (§15.2 N1–N5, I1–I5) */
+void h_v1_create_note(struct request *req);
+void h_v1_list_notes(struct request *req);
+void h_v1_get_note(struct request *req);
+void h_v1_update_note(struct request *req);
+void h_v1_delete_note(struct request *req);
+void h_v1_log_interaction(struct request *req);
+void h_v1_list_interactions(struct request *req);
+void h_v1_get_interaction(struct request *req);
+void h_v1_update_interaction(struct request *req);
+void h_v1_delete_interaction(struct request *req);
+
+
+/* insights.c (§11, compatibility S1–S5) */
+void h_insights_overview(struct request *req);
+void h_insights_recently_contacted(struct request *req);
+void h_insights_stale_contacts(struct request *req);
+void h_insights_most_interacted(struct request *req);
+void h_insights_contact_summary(struct request *req);
+void h_insights_interactions_trend(struct request *req);
+void h_insights_tags(struct request *req);
+void h_v1_insights_recently_contacted(struct request *req);
+void h_v1_insights_stale_contacts(struct request *req);
+void h_v1_insights_contact_summary(struct request *req);
+void h_v1_insights_overall_metrics(struct request *req);
+void h_v1_insights_most_interacted(struct request *req);
+
 #endif

@@ -20,6 +20,7 @@
 #include "store/export_types.h"
 #include "store/types.h"
 #include "store/types_notes.h"
+#include "store/types_insights.h"
 
 struct config;
 
@@ -456,6 +457,47 @@ struct store_ops {
 	 * transaction stays usable). */
 	int (*outbox_insert_dedupe)(struct db *db, const struct outbox_new *m,
 				    const char *dedupe_key, long long now);
+
+	/* ---- Insights (SPEC §11). Read-only aggregates; every statement, subquery and join is
+	 * scoped by user_id. Times are Unix ms passed in by the caller (now, and since = now minus
+	 * the window in days), so both stores agree; "recent" means occurred_at within [since,
+	 * now] and "stale" never contacted or last_contacted < since. Row types are in
+	 * store/types_insights.h; row arrays are new (caller frees with their *_free). ---- */
+
+	/* The overview counts into *out. Returns 1. */
+	int (*insights_overview)(struct db *db, long long user_id, long long since, long long now,
+				 struct insights_overview_row *out);
+	/* Up to limit contacts with a last_contacted, newest first, ties by ascending id. Returns
+	 * the count. */
+	int (*insights_recently_contacted)(struct db *db, long long user_id, int limit,
+					   struct insight_contact_row **rows);
+	/* Up to limit stale contacts (last_contacted NULL or < cutoff) after pos: never-contacted
+	 * ones by id first, then the others by (last_contacted, id). Returns the count. */
+	int (*insights_stale_page)(struct db *db, long long user_id, long long cutoff,
+				   const struct stale_position *pos, int limit,
+				   struct insight_contact_row **rows);
+	/* The number of stale contacts into *count. Returns 1. */
+	int (*insights_stale_count)(struct db *db, long long user_id, long long cutoff,
+				    long long *count);
+	/* Up to limit contacts with at least one interaction with occurred_at in [from, to) (an
+	 * absent bound is open), by that count (row.count) desc, last_contacted desc, id asc.
+	 * Returns the count of rows. */
+	int (*insights_most_interacted)(struct db *db, long long user_id, bool has_from,
+					long long from, bool has_to, long long to, int limit,
+					struct insight_contact_row **rows);
+	/* The summary figures of the user's contact contact_id. 1 found, 0 no such contact. */
+	int (*insights_summary)(struct db *db, long long user_id, long long contact_id,
+				long long since, long long now, struct insight_summary_row *out);
+	/* The contact's interaction counts per type, by count desc, then type. Returns the count. */
+	int (*insights_summary_types)(struct db *db, long long user_id, long long contact_id,
+				      struct insight_type_count **rows);
+	/* The count of each bucket of q into counts[0..q->nbuckets). Returns 1. */
+	int (*insights_trend)(struct db *db, long long user_id, const struct insight_trend_query *q,
+			      long long *counts);
+	/* Every tag of the user with its figures, by contacts desc, name_key, id. Returns the
+	 * count. */
+	int (*insights_tags)(struct db *db, long long user_id, long long since, long long now,
+			     struct insight_tag_row **rows);
 };
 
 /* Time callers waited in store_acquire, as a histogram (crm_db_pool_wait_seconds). */

@@ -45,7 +45,7 @@ static void open_fixture(struct fixture *f, bool migrate, int timeout_ms)
 			abort();
 		int n = f->s->ops->migrate(db, NULL);
 		store_release(f->s, db);
-		if (n != 1)
+		if (n != sqlite_migrations_count)
 			abort();
 	}
 }
@@ -131,29 +131,35 @@ TEST(migrate_applies_once)
 	CHECK_INT(store_schema_current(f.s), 0);
 	struct db *db;
 	CHECK_INT(store_acquire(f.s, &db), 0);
-	struct migration_info info[4];
-	CHECK_INT(f.s->ops->migrations(db, info, 4), 1);
+	/* Every embedded migration, 0001_init first (later ones add indexes and the like). */
+	const int nmig = sqlite_migrations_count;
+	CHECK(nmig >= 1);
+	struct migration_info info[16];
+	CHECK_INT(f.s->ops->migrations(db, info, 16), nmig);
 	CHECK(!info[0].applied);
 	CHECK_INT(info[0].applied_at_ms, 0);
 
 	FILE *log = tmpfile();
-	CHECK_INT(f.s->ops->migrate(db, log), 1);
+	CHECK_INT(f.s->ops->migrate(db, log), nmig);
 	CHECK_INT(f.s->ops->migrate(db, log), 0);
 	char line[64] = "";
 	rewind(log);
 	CHECK(fgets(line, sizeof line, log) != NULL);
 	CHECK_STR(line, "applied 0001_init\n");
-	CHECK(fgets(line, sizeof line, log) == NULL);
+	int more = 0;
+	while (fgets(line, sizeof line, log) != NULL)
+		more++;
+	CHECK_INT(more, nmig - 1);
 	fclose(log);
 
-	CHECK_INT(f.s->ops->migrations(db, info, 4), 1);
+	CHECK_INT(f.s->ops->migrations(db, info, 16), nmig);
 	CHECK_INT(info[0].version, 1);
 	CHECK_STR(info[0].name, "0001_init");
 	CHECK(info[0].applied);
 	CHECK(info[0].applied_at_ms > 1600000000000LL);
 	store_release(f.s, db);
 	CHECK_INT(store_schema_current(f.s), 1);
-	CHECK_INT(query_int(f.s, "SELECT count(*) FROM schema_migrations"), 1);
+	CHECK_INT(query_int(f.s, "SELECT count(*) FROM schema_migrations"), nmig);
 	close_fixture(&f);
 }
 

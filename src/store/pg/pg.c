@@ -14,6 +14,7 @@
 #include "log/log.h"
 #include "store/pg/pg_accounts.h"
 #include "store/pg/pg_contacts.h"
+#include "store/pg/pg_insights.h"
 #include "store/pg/pg_exports.h"
 #include "store/pg/pg_notes.h"
 #include "store/pg/pg_oauth.h"
@@ -426,6 +427,15 @@ static const struct store_ops pg_ops = {
     .stripe_events_select = pg_stripe_events_select,
     .stripe_events_insert = pg_stripe_events_insert,
     .outbox_insert_dedupe = pg_outbox_insert_dedupe,
+    .insights_overview = pg_insights_overview,
+    .insights_recently_contacted = pg_insights_recently_contacted,
+    .insights_stale_page = pg_insights_stale_page,
+    .insights_stale_count = pg_insights_stale_count,
+    .insights_most_interacted = pg_insights_most_interacted,
+    .insights_summary = pg_insights_summary,
+    .insights_summary_types = pg_insights_summary_types,
+    .insights_trend = pg_insights_trend,
+    .insights_tags = pg_insights_tags,
     .export_contacts = pg_export_contacts,
     .export_contact_tags = pg_export_contact_tags,
     .export_relationships = pg_export_relationships,

@@ -16,6 +16,7 @@
 #include "log/log.h"
 #include "store/sqlite/sq_accounts.h"
 #include "store/sqlite/sq_contacts.h"
+#include "store/sqlite/sq_insights.h"
 #include "store/sqlite/sq_exports.h"
 #include "store/sqlite/sq_notes.h"
 #include "store/sqlite/sq_oauth.h"
@@ -386,6 +387,15 @@ static const struct store_ops sq_ops = {
     .stripe_events_select = sq_stripe_events_select,
     .stripe_events_insert = sq_stripe_events_insert,
     .outbox_insert_dedupe = sq_outbox_insert_dedupe,
+    .insights_overview = sq_insights_overview,
+    .insights_recently_contacted = sq_insights_recently_contacted,
+    .insights_stale_page = sq_insights_stale_page,
+    .insights_stale_count = sq_insights_stale_count,
+    .insights_most_interacted = sq_insights_most_interacted,
+    .insights_summary = sq_insights_summary,
+    .insights_summary_types = sq_insights_summary_types,
+    .insights_trend = sq_insights_trend,
+    .insights_tags = sq_insights_tags,
     .export_contacts = sq_export_contacts,
     .export_contact_tags = sq_export_contact_tags,
     .export_relationships = sq_export_relationships,
