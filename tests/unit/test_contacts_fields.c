@@ -96,7 +96,7 @@ TEST(cf_string_length_counts_code_points)
 TEST(cf_totals)
 {
 	json_t *o = json_object();
-	char k[8];
+	char k[16];
 	for (int i = 0; i < 50; i++) {
 		snprintf(k, sizeof k, "k%d", i);
 		json_object_set_new(o, k, json_integer(i));
