@@ -50,8 +50,9 @@ static void read_contact(const PGresult *r, int row, struct insight_contact_row 
  * default 4 MB spills most-interacted's sort to disk). */
 static int custom_plans(struct db *db)
 {
-	static const char SQL[] = "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
-				  " set_config('jit', 'off', true), set_config('work_mem', '32MB', true)";
+	static const char SQL[] =
+	    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
+	    " set_config('jit', 'off', true), set_config('work_mem', '32MB', true)";
 	int rc = pg_run(db, "insights_custom_plans", SQL, 0, NULL);
 	return rc < 0 ? rc : 0;
 }
@@ -132,12 +133,15 @@ int pg_insights_recently_contacted(struct db *db, long long user_id, int limit,
 	return contact_rows(db, "insights_recently_contacted", SQL, &p, rows);
 }
 
-/* Never-contacted contacts come first by id (the IS NULL range of the last_contacted index is
- * in id order), then the contacted ones by (last_contacted, id), each branch an index range
- * with its own LIMIT; the outer ORDER BY sorts at most 2 * limit rows. */
+/* Never-contacted contacts come first by id, then the contacted ones by (last_contacted, id),
+ * each branch a range of the (user_id, last_contacted, id) index with its own LIMIT (the first
+ * is ordered by (last_contacted, id) too, all NULL, so that the planner walks the IS NULL range
+ * of that index instead of filtering the primary key when never-contacted contacts are rare);
+ * the outer ORDER BY sorts at most 2 * limit rows. */
 #define STALE_NEVER                                                                                \
 	"(SELECT " CONTACT_COLS " FROM contacts c WHERE c.user_id = $1::bigint"                    \
-	" AND c.last_contacted IS NULL AND c.id > $3::bigint ORDER BY c.id LIMIT $5::bigint)"
+	" AND c.last_contacted IS NULL AND c.id > $3::bigint ORDER BY c.last_contacted, c.id "     \
+	"LIMIT $5::bigint)"
 #define STALE_DATED(after)                                                                         \
 	"(SELECT " CONTACT_COLS " FROM contacts c WHERE c.user_id = $1::bigint"                    \
 	" AND c.last_contacted < " PG_TS("$2") after                                               \

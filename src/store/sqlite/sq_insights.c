@@ -106,7 +106,7 @@ int sq_insights_recently_contacted(struct db *db, long long user_id, int limit,
  * (last_contacted, id); SQLite sorts NULL first in ascending order. */
 #define STALE_NEVER                                                                                \
 	"SELECT * FROM (SELECT " CONTACT_COLS " FROM contacts c WHERE c.user_id = ?1"              \
-	" AND c.last_contacted IS NULL AND c.id > ?3 ORDER BY c.id LIMIT ?5)"
+	" AND c.last_contacted IS NULL AND c.id > ?3 ORDER BY c.last_contacted, c.id LIMIT ?5)"
 #define STALE_DATED(after)                                                                         \
 	"SELECT * FROM (SELECT " CONTACT_COLS " FROM contacts c WHERE c.user_id = ?1"              \
 	" AND c.last_contacted < ?2" after " ORDER BY c.last_contacted, c.id LIMIT ?5)"
