@@ -191,6 +191,11 @@ int pg_contacts_select_page(struct db *db, long long user_id, const struct conta
 	if (!r)
 		return rc;
 	int n = rc < q->limit ? rc : q->limit;
+	if (n == 0) { /* no rows: no array, as on SQLite */
+		PQclear(r);
+		*rows = NULL;
+		return 0;
+	}
 	struct contact_row *out = xcalloc((size_t)(n > 0 ? n : 1), sizeof *out);
 	for (int i = 0; i < n; i++)
 		pg_read_contact(r, i, &out[i]);

@@ -51,6 +51,11 @@ int pg_export_contacts(struct db *db, long long user_id, long long after_id, int
 	PGresult *r = run3(db, "export_contacts", SQL, user_id, after_id, limit, NULL, &n);
 	if (!r)
 		return n;
+	if (n == 0) { /* no rows: no array, as on SQLite */
+		PQclear(r);
+		*rows = NULL;
+		return 0;
+	}
 	struct contact_row *out = xcalloc((size_t)(n > 0 ? n : 1), sizeof *out);
 	for (int i = 0; i < n; i++)
 		pg_read_contact(r, i, &out[i]);
@@ -72,6 +77,11 @@ int pg_export_contact_tags(struct db *db, long long user_id, long long lo_id, lo
 	PGresult *r = run3(db, "export_contact_tags", SQL, user_id, lo_id, hi_id, NULL, &n);
 	if (!r)
 		return n;
+	if (n == 0) { /* no rows: no array, as on SQLite */
+		PQclear(r);
+		*rows = NULL;
+		return 0;
+	}
 	struct tag_ref *out = xcalloc((size_t)(n > 0 ? n : 1), sizeof *out);
 	for (int i = 0; i < n; i++) {
 		out[i].contact_id = pg_get_i64(r, i, 0);
@@ -98,6 +108,11 @@ int pg_export_relationships(struct db *db, long long user_id, long long lo_id, l
 	PGresult *r = run3(db, "export_relationships", SQL, user_id, lo_id, hi_id, &lim, &n);
 	if (!r)
 		return n;
+	if (n == 0) { /* no rows: no array, as on SQLite */
+		PQclear(r);
+		*rows = NULL;
+		return 0;
+	}
 	struct relationship_row *out = xcalloc((size_t)(n > 0 ? n : 1), sizeof *out);
 	for (int i = 0; i < n; i++) {
 		out[i].id = pg_get_i64(r, i, 0);
@@ -126,6 +141,11 @@ int pg_export_tags(struct db *db, long long user_id, long long after_id, int lim
 	PGresult *r = run3(db, "export_tags", SQL, user_id, after_id, limit, NULL, &n);
 	if (!r)
 		return n;
+	if (n == 0) { /* no rows: no array, as on SQLite */
+		PQclear(r);
+		*rows = NULL;
+		return 0;
+	}
 	struct tag_row *out = xcalloc((size_t)(n > 0 ? n : 1), sizeof *out);
 	for (int i = 0; i < n; i++) {
 		out[i].id = pg_get_i64(r, i, 0);
@@ -151,6 +171,11 @@ int pg_export_notes(struct db *db, long long user_id, long long after_id, int li
 	PGresult *r = run3(db, "export_notes", SQL, user_id, after_id, limit, NULL, &n);
 	if (!r)
 		return n;
+	if (n == 0) { /* no rows: no array, as on SQLite */
+		PQclear(r);
+		*rows = NULL;
+		return 0;
+	}
 	struct note_row *out = xcalloc((size_t)(n > 0 ? n : 1), sizeof *out);
 	for (int i = 0; i < n; i++) {
 		out[i].id = pg_get_i64(r, i, 0);
@@ -176,6 +201,11 @@ int pg_export_interactions(struct db *db, long long user_id, long long after_id,
 	PGresult *r = run3(db, "export_interactions", SQL, user_id, after_id, limit, NULL, &n);
 	if (!r)
 		return n;
+	if (n == 0) { /* no rows: no array, as on SQLite */
+		PQclear(r);
+		*rows = NULL;
+		return 0;
+	}
 	struct interaction_row *out = xcalloc((size_t)(n > 0 ? n : 1), sizeof *out);
 	for (int i = 0; i < n; i++) {
 		out[i].id = pg_get_i64(r, i, 0);
@@ -205,6 +235,11 @@ int pg_export_security_events(struct db *db, long long user_id, long long after_
 	PGresult *r = run3(db, "export_security_events", SQL, user_id, after_id, limit, NULL, &n);
 	if (!r)
 		return n;
+	if (n == 0) { /* no rows: no array, as on SQLite */
+		PQclear(r);
+		*rows = NULL;
+		return 0;
+	}
 	struct security_event_row *out = xcalloc((size_t)(n > 0 ? n : 1), sizeof *out);
 	for (int i = 0; i < n; i++) {
 		out[i].id = pg_get_i64(r, i, 0);

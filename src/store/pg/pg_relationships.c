@@ -44,6 +44,11 @@ int pg_relationships_select(struct db *db, long long user_id, long long contact_
 	PGresult *r = pg_exec_prepared(db, "relationships_select", SQL, p.n, p.v, &rc);
 	if (!r)
 		return rc;
+	if (rc == 0) { /* no rows: no array, as on SQLite */
+		PQclear(r);
+		*rows = NULL;
+		return 0;
+	}
 	struct relationship_row *out = xcalloc((size_t)(rc > 0 ? rc : 1), sizeof *out);
 	for (int i = 0; i < rc; i++)
 		read_rel(r, i, &out[i]);

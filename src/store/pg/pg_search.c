@@ -75,6 +75,11 @@ int pg_tombstones_select_page(struct db *db, long long user_id, const char *kind
 	PGresult *r = pg_exec_prepared(db, "tombstones_select_page", SQL, p.n, p.v, &rc);
 	if (!r)
 		return rc;
+	if (rc == 0) { /* no rows: no array, as on SQLite */
+		PQclear(r);
+		*rows = NULL;
+		return 0;
+	}
 	struct tombstone_row *out = xcalloc((size_t)(rc > 0 ? rc : 1), sizeof *out);
 	for (int i = 0; i < rc; i++) {
 		out[i].id = pg_get_i64(r, i, 0);

@@ -24,6 +24,11 @@ static int run_tags(struct db *db, const char *name, const char *sql, struct pg_
 	PGresult *r = pg_exec_prepared(db, name, sql, p->n, p->v, &rc);
 	if (!r)
 		return rc;
+	if (rc == 0) { /* no rows: no array, as on SQLite */
+		PQclear(r);
+		*rows = NULL;
+		return 0;
+	}
 	struct tag_row *out = xcalloc((size_t)(rc > 0 ? rc : 1), sizeof *out);
 	for (int i = 0; i < rc; i++) {
 		out[i].id = pg_get_i64(r, i, 0);
@@ -218,6 +223,11 @@ int pg_contact_tags_select(struct db *db, long long user_id, const long long *co
 	free(arr);
 	if (!r)
 		return rc;
+	if (rc == 0) { /* no rows: no array, as on SQLite */
+		PQclear(r);
+		*rows = NULL;
+		return 0;
+	}
 	struct tag_ref *out = xcalloc((size_t)(rc > 0 ? rc : 1), sizeof *out);
 	for (int i = 0; i < rc; i++) {
 		out[i].contact_id = pg_get_i64(r, i, 0);
