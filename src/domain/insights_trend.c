@@ -161,7 +161,26 @@ static int trend_run(struct db *db, void *ctx)
 	    .nbuckets = in->range->nbuckets,
 	};
 	memcpy(q.types, in->types, sizeof q.types);
-	return IOPS(x->a)->insights_trend(db, x->a->user_id, &q, x->counts);
+	if (in->contact_id)
+		return IOPS(x->a)->insights_trend(db, x->a->user_id, &q, x->counts);
+	/* Every bound is a UTC midnight but perhaps the last (to): the whole days come from the
+	 * per-day figures, the rest of the last bucket from the interactions themselves. */
+	int n = q.nbuckets;
+	long long *days = xcalloc((size_t)n + 1, sizeof *days);
+	memcpy(days, q.bounds, (size_t)n * sizeof *days);
+	long long to = q.bounds[n], midnight = insights_floor_div(to, DAY_MS) * DAY_MS;
+	days[n] = midnight;
+	q.bounds = days;
+	int rc = IOPS(x->a)->insights_trend_days(db, x->a->user_id, &q, x->counts);
+	if (rc >= 0 && midnight < to) {
+		long long tail[2] = {midnight, to}, count = 0;
+		q.bounds = tail;
+		q.nbuckets = 1;
+		rc = IOPS(x->a)->insights_trend(db, x->a->user_id, &q, &count);
+		x->counts[n - 1] += count;
+	}
+	free(days);
+	return rc;
 }
 
 static const char *interval_name(enum trend_interval iv)

@@ -494,6 +494,10 @@ struct store_ops {
 	/* The count of each bucket of q into counts[0..q->nbuckets). Returns 1. */
 	int (*insights_trend)(struct db *db, long long user_id, const struct insight_trend_query *q,
 			      long long *counts);
+	/* As insights_trend for contact_id 0, from the per-day figures (interaction_days): every
+	 * bound of q is a UTC midnight. Returns 1. */
+	int (*insights_trend_days)(struct db *db, long long user_id,
+				   const struct insight_trend_query *q, long long *counts);
 	/* Every tag of the user with its figures, by contacts desc, name_key, id. Returns the
 	 * count. */
 	int (*insights_tags)(struct db *db, long long user_id, long long since, long long now,

@@ -413,6 +413,69 @@ describe(`insights [${STORE}]`, () => {
 		});
 	});
 
+	// The totals, per-contact counts and per-day figures are kept by the store as rows are
+	// written (db/*/0003_insights_rollups.sql): every kind of write must show at once.
+	describe('figures follow every write', () => {
+		let w;
+		const wc = {};
+		const most = async () => (await ok(w, '/insights/most-interacted')).data.map((x) => [x.id, x.interactionCount]);
+		const overview = async () => {
+			const o = (await ok(w, '/insights/overview')).data;
+			return [o.totalContacts, o.totalInteractions, o.totalNotes];
+		};
+		const days = async (q = '') => (await ok(w, `/insights/interactions-trend?interval=day&from=2024-05-01&to=2024-05-04${q}`)).data.buckets.map((b) => b.count);
+		before(async () => {
+			w = await newUser(S.api, 'insroll');
+			await makeAdmin(S.srv, w.ident.email);
+			for (const k of ['P', 'Q', 'R']) wc[k] = await w.create({ firstName: k });
+		});
+
+		test('create, move, re-date, re-type and delete interactions; delete contacts with theirs', async () => {
+			assert.deepEqual([await overview(), await most(), await days()], [[3, 0, 0], [], [0, 0, 0, 0]], 'an account with no interactions');
+			const i1 = await interact(w, wc.P, 'call', '2024-05-01T10:00:00Z');
+			const i2 = await interact(w, wc.P, 'email', '2024-05-01T23:59:59.999Z');
+			const i3 = await interact(w, wc.Q, 'call', '2024-05-02T00:00:00Z');
+			await interact(w, wc.R, 'call', '2024-05-04T06:00:00Z');
+			await interact(w, wc.R, 'call', '2024-05-04T18:00:00Z');
+			let r = await w.post('/notes', { contactId: wc.P.id, title: 'n1', content: 'x' });
+			assert.equal(r.status, 201, show(r));
+			const n2 = (await w.post('/notes', { contactId: wc.Q.id, title: 'n2', content: 'x' })).json.data;
+			assert.deepEqual(await overview(), [3, 5, 2]);
+			assert.deepEqual(await most(), [[wc.R.id, 2], [wc.P.id, 2], [wc.Q.id, 1]], 'ties by lastContacted desc');
+			assert.deepEqual(await days(), [2, 1, 0, 2]);
+			// a to inside a day counts that day's interactions before it, and only those
+			let d = (await ok(w, '/insights/interactions-trend?interval=day&from=2024-05-03&to=2024-05-04T12:00:00Z')).data;
+			assert.deepEqual([d.buckets.map((b) => b.count), d.total], [[0, 1], 1]);
+			d = (await ok(w, '/insights/interactions-trend?interval=week&from=2024-04-29&to=2024-05-04T06:00:00Z')).data;
+			assert.deepEqual([d.buckets.map((b) => b.count), d.total], [[3], 3], 'to exclusive inside the last day');
+			assert.deepEqual(await days('&type=email'), [1, 0, 0, 0]);
+
+			// moved to another contact, then to another day and type
+			r = await w.patch(`/interactions/${i1.id}`, { contactId: wc.Q.id });
+			assert.equal(r.status, 200, show(r));
+			assert.deepEqual(await most(), [[wc.R.id, 2], [wc.Q.id, 2], [wc.P.id, 1]], 'R was contacted last');
+			r = await w.patch(`/interactions/${i1.id}`, { occurredAt: '2024-05-03T12:00:00Z', type: 'meeting' });
+			assert.equal(r.status, 200, show(r));
+			assert.deepEqual(await days(), [1, 1, 1, 2]);
+			assert.deepEqual([await days('&type=call'), await days('&type=meeting')], [[0, 1, 0, 2], [0, 0, 1, 0]]);
+			r = await w.patch(`/interactions/${i2.id}`, { notes: 'only the text changes' });
+			assert.equal(r.status, 200, show(r));
+			assert.deepEqual([await days(), await most()], [[1, 1, 1, 2], [[wc.R.id, 2], [wc.Q.id, 2], [wc.P.id, 1]]]);
+
+			// deleted one by one, and with their contact
+			assert.equal((await w.delete(`/interactions/${i3.id}`)).status, 204);
+			assert.deepEqual([await overview(), await days(), await most()], [[3, 4, 2], [1, 0, 1, 2], [[wc.R.id, 2], [wc.Q.id, 1], [wc.P.id, 1]]]);
+			assert.equal((await w.delete(`/notes/${n2.id}`)).status, 204);
+			assert.equal((await w.delete(`/contacts/${wc.R.id}`)).status, 204);
+			assert.deepEqual([await overview(), await days(), await most()], [[2, 2, 1], [1, 0, 1, 0], [[wc.Q.id, 1], [wc.P.id, 1]]]);
+			r = await w.post('/contacts/bulk-delete', { ids: [wc.P.id, wc.Q.id] });
+			assert.ok(r.status === 200 || r.status === 204, show(r));
+			assert.deepEqual([await overview(), await days(), await most()], [[0, 0, 0], [0, 0, 0, 0], []], 'empty again');
+			const o = (await ok(w, '/insights/overview')).data;
+			assert.equal(o.avgInteractionsPerContact, 0);
+		});
+	});
+
 	describe('compatibility routes S1–S5 (§15.2)', () => {
 		test('S1 recently-contacted/:limit', async () => {
 			const r = await u.get('/insights/recently-contacted/2');

@@ -435,6 +435,7 @@ static const struct store_ops pg_ops = {
     .insights_summary = pg_insights_summary,
     .insights_summary_types = pg_insights_summary_types,
     .insights_trend = pg_insights_trend,
+    .insights_trend_days = pg_insights_trend_days,
     .insights_tags = pg_insights_tags,
     .export_contacts = pg_export_contacts,
     .export_contact_tags = pg_export_contact_tags,

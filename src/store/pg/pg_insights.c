@@ -1,10 +1,11 @@
 /* PostgreSQL store functions for the insights (SPEC §11): read-only aggregates over contacts,
  * interactions, notes, tags and their links. Every statement, subquery and join is scoped by
  * user_id. Each insight is one statement (two for a summary or a counted stale page), shaped so
- * that it reads indexes only (db/postgres/0002_insights_indexes.sql says which serves what):
+ * that it reads indexes only (db/postgres/0002_insights_indexes.sql says which serves what) or
+ * the figures triggers keep (0003_insights_rollups.sql: totals, per-contact and per-day counts):
  * counts are index-only scans, lists are ordered index range scans with LIMIT, per-contact
- * counts are one grouped pass over a covering index, and the trend is one range count per
- * bucket, so no figure is computed by a loop over contacts. */
+ * counts in a range are one grouped pass over a covering index, and the trend is one sum of
+ * per-day rows per bucket, so no figure is computed by a loop over contacts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 /* Instants outside every stored time, standing in for an absent from / to. */
 #define TIME_MIN (-62135596800000LL) /* 0001-01-01 */
 #define TIME_MAX 253402300800000LL   /* 10000-01-01 */
+#define DAY_MS 86400000LL
 
 /* The columns read_contact expects, in order, from contacts aliased c. */
 #define CONTACT_COLS                                                                               \
@@ -84,14 +86,17 @@ static int contact_rows(struct db *db, const char *name, const char *sql, struct
 	return n;
 }
 
+/* Totals come from the figures kept by triggers (db/postgres/0003_insights_rollups.sql):
+ * user_counts for contacts and notes, the per-day rows for interactions; the rest are index
+ * range counts. */
 int pg_insights_overview(struct db *db, long long user_id, long long since, long long now,
 			 struct insights_overview_row *out)
 {
 	/* clang-format off */
 	static const char SQL[] =
-	    "SELECT (SELECT count(*) FROM contacts WHERE user_id = $1::bigint),"
-	    " (SELECT count(*) FROM interactions WHERE user_id = $1::bigint),"
-	    " (SELECT count(*) FROM notes WHERE user_id = $1::bigint),"
+	    "SELECT COALESCE((SELECT contacts FROM user_counts WHERE user_id = $1::bigint), 0),"
+	    " (SELECT COALESCE(sum(n), 0)::bigint FROM interaction_days WHERE user_id = $1::bigint),"
+	    " COALESCE((SELECT notes FROM user_counts WHERE user_id = $1::bigint), 0),"
 	    " (SELECT count(*) FROM tags WHERE user_id = $1::bigint),"
 	    " (SELECT count(*) FROM contacts WHERE user_id = $1::bigint"
 	    "  AND last_contacted IS NULL),"
@@ -187,24 +192,30 @@ int pg_insights_stale_count(struct db *db, long long user_id, long long cutoff, 
 	return 1;
 }
 
-/* The counts per contact come from one grouped pass over an index: (user_id, contact_id) for
- * all time, (user_id, occurred_at, contact_id) for a range. Only the top `limit` groups and every
- * group tied with the last of them (WITH TIES) are joined to contacts (a primary-key probe each),
- * which orders the ties by last_contacted and id. */
-#define MOST(where)                                                                                \
-	"SELECT " CONTACT_COLS ", x.n FROM (SELECT contact_id, count(*) AS n FROM interactions"    \
-	" WHERE user_id = $1::bigint" where " GROUP BY contact_id ORDER BY n DESC"                 \
-	" FETCH FIRST ($2::bigint) ROWS WITH TIES) x"                                              \
-	" JOIN contacts c ON c.user_id = $1::bigint AND c.id = x.contact_id"                       \
-	" ORDER BY x.n DESC, c.last_contacted DESC NULLS LAST, c.id LIMIT $2::bigint"
+/* Over all time, the first rows of contacts_interaction_count_idx (interaction_count is kept by
+ * triggers, db/postgres/0003_insights_rollups.sql). Over a range, the counts per contact come
+ * from one grouped pass over (user_id, occurred_at, contact_id); only the top `limit` groups and
+ * every group tied with the last of them (WITH TIES) are joined to contacts (a primary-key probe
+ * each), which orders the ties by last_contacted and id. */
+#define MOST_ORDER " ORDER BY x.n DESC, c.last_contacted DESC NULLS LAST, c.id LIMIT $2::bigint"
 
 int pg_insights_most_interacted(struct db *db, long long user_id, bool has_from, long long from,
 				bool has_to, long long to, int limit,
 				struct insight_contact_row **rows)
 {
-	static const char ALL_SQL[] = MOST("");
+	static const char ALL_SQL[] =
+	    "SELECT " CONTACT_COLS ", c.interaction_count FROM contacts c"
+	    " WHERE c.user_id = $1::bigint AND c.interaction_count > 0"
+	    " ORDER BY c.interaction_count DESC, c.last_contacted DESC NULLS LAST, c.id"
+	    " LIMIT $2::bigint";
 	static const char RANGE_SQL[] =
-	    MOST(" AND occurred_at >= " PG_TS("$3") " AND occurred_at < " PG_TS("$4"));
+	    "SELECT " CONTACT_COLS ", x.n FROM (SELECT contact_id, count(*) AS n FROM interactions"
+	    " WHERE user_id = $1::bigint AND occurred_at >= " PG_TS(
+		"$3") " AND occurred_at < " PG_TS("$4") " GROUP BY contact_id ORDER BY n DESC "
+							"FETCH FIRST ($2::bigint) ROWS WITH TIES) x"
+							" JOIN contacts c ON c.user_id = "
+							"$1::bigint AND c.id = "
+							"x.contact_id" MOST_ORDER;
 	struct pg_params p = {0};
 	pg_param_i64(&p, user_id);
 	pg_param_i64(&p, limit);
@@ -281,9 +292,9 @@ int pg_insights_summary_types(struct db *db, long long user_id, long long contac
 	return n;
 }
 
-/* One range count per bucket, each an index-only range scan: (user_id, occurred_at, ...) for
- * everything, (user_id, contact_id, occurred_at) for one contact, (user_id, type, occurred_at)
- * for types (unused type slots are NULL, which IN never matches). */
+/* One range count per bucket, each an index range scan: (user_id, occurred_at, ...) for
+ * everything, (user_id, contact_id, occurred_at) for one contact, filtered by type when asked
+ * (unused type slots are NULL, which IN never matches). */
 #define TREND_TYPES                                                                                \
 	" AND i.type IN ($5::text, $6::text, $7::text, $8::text, $9::text, $10::text, $11::text,"  \
 	" $12::text, $13::text, $14::text)"
@@ -327,6 +338,50 @@ int pg_insights_trend(struct db *db, long long user_id, const struct insight_tre
 		pg_param_str(&p, i < q->ntypes ? q->types[i] : NULL);
 	int rc;
 	PGresult *r = exec(db, name, SQL[v], &p, &rc);
+	buf_free(&starts);
+	buf_free(&ends);
+	if (!r)
+		return rc;
+	int n = PQntuples(r);
+	for (int i = 0; i < q->nbuckets; i++)
+		counts[i] = i < n ? pg_get_i64(r, i, 0) : 0;
+	PQclear(r);
+	return 1;
+}
+
+/* The sums of the per-day figures (interaction_days) per bucket, the days as numbers since
+ * 1970-01-01: a few thousand rows of one primary-key range for a year, whatever the number of
+ * interactions. */
+#define TREND_DAYS(filters)                                                                        \
+	"SELECT (SELECT COALESCE(sum(d.n), 0)::bigint FROM interaction_days d"                     \
+	" WHERE d.user_id = $1::bigint AND d.day >= b.s AND d.day < b.e" filters                   \
+	") FROM unnest($2::integer[], $3::integer[]) WITH ORDINALITY AS b(s, e, k) ORDER BY b.k"
+
+int pg_insights_trend_days(struct db *db, long long user_id, const struct insight_trend_query *q,
+			   long long *counts)
+{
+	static const char *const SQL[2] = {
+	    TREND_DAYS(""),
+	    TREND_DAYS(" AND d.type IN ($4::text, $5::text, $6::text, $7::text, $8::text,"
+		       " $9::text, $10::text, $11::text, $12::text, $13::text)"),
+	};
+	int v = q->ntypes ? 1 : 0;
+	long long *days = xcalloc((size_t)q->nbuckets + 1, sizeof *days);
+	for (int i = 0; i <= q->nbuckets; i++)
+		days[i] = q->bounds[i] / DAY_MS;
+	struct buf starts = {0}, ends = {0};
+	int_array(&starts, days, q->nbuckets);
+	int_array(&ends, days + 1, q->nbuckets);
+	free(days);
+	struct pg_params p = {0};
+	pg_param_i64(&p, user_id);
+	pg_param_str(&p, starts.data);
+	pg_param_str(&p, ends.data);
+	for (int i = 0; v && i < INSIGHT_MAX_TYPES; i++)
+		pg_param_str(&p, i < q->ntypes ? q->types[i] : NULL);
+	int rc;
+	PGresult *r =
+	    exec(db, v ? "insights_trend_days_types" : "insights_trend_days", SQL[v], &p, &rc);
 	buf_free(&starts);
 	buf_free(&ends);
 	if (!r)

@@ -1,8 +1,8 @@
 /* SQLite store functions for the insights (SPEC §11): the same read-only aggregates as
- * pg_insights.c, over the same indexes (db/sqlite/0002_insights_indexes.sql), every statement,
- * subquery and join scoped by user_id. SQLite has no FETCH ... WITH TIES, so most-interacted
- * keeps the groups whose count reaches the limit-th largest one; the trend runs one cached
- * range-count statement per bucket (in process, so a round trip costs nothing). */
+ * pg_insights.c, over the same indexes and trigger-kept figures (db/sqlite/0002 and 0003), every
+ * statement, subquery and join scoped by user_id. SQLite has no FETCH ... WITH TIES, so
+ * most-interacted keeps the groups whose count reaches the limit-th largest one; the trend runs one
+ * cached range-count statement per bucket (in process, so a round trip costs nothing). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,8 @@
 #include "store/sqlite/sq_insights.h"
 #include "store/store.h"
 #include "util/alloc.h"
+
+#define DAY_MS 86400000LL
 
 /* The columns read_contact expects, in order, from contacts aliased c. */
 #define CONTACT_COLS                                                                               \
@@ -55,13 +57,14 @@ static int contact_rows(struct db *db, sqlite3_stmt *st, struct insight_contact_
 	return n;
 }
 
+/* As pg_insights_overview: totals from the trigger-kept figures (0003_insights_rollups.sql). */
 int sq_insights_overview(struct db *db, long long user_id, long long since, long long now,
 			 struct insights_overview_row *out)
 {
 	static const char SQL[] =
-	    "SELECT (SELECT count(*) FROM contacts WHERE user_id = ?1),"
-	    " (SELECT count(*) FROM interactions WHERE user_id = ?1),"
-	    " (SELECT count(*) FROM notes WHERE user_id = ?1),"
+	    "SELECT COALESCE((SELECT contacts FROM user_counts WHERE user_id = ?1), 0),"
+	    " (SELECT COALESCE(sum(n), 0) FROM interaction_days WHERE user_id = ?1),"
+	    " COALESCE((SELECT notes FROM user_counts WHERE user_id = ?1), 0),"
 	    " (SELECT count(*) FROM tags WHERE user_id = ?1),"
 	    " (SELECT count(*) FROM contacts WHERE user_id = ?1 AND last_contacted IS NULL),"
 	    " (SELECT count(*) FROM interactions WHERE user_id = ?1"
@@ -158,22 +161,26 @@ int sq_insights_stale_count(struct db *db, long long user_id, long long cutoff, 
 	return one_count(db, st, count);
 }
 
-/* x: the counts per contact (one grouped pass over a covering index); only the groups at or
- * above the limit-th largest count are joined to contacts for the tie-breaks. */
-#define MOST(where)                                                                                \
-	"WITH x AS MATERIALIZED (SELECT contact_id, count(*) AS n FROM interactions"               \
-	" WHERE user_id = ?1" where " GROUP BY contact_id)"                                        \
-	" SELECT " CONTACT_COLS ", x.n FROM x"                                                     \
-	" JOIN contacts c ON c.user_id = ?1 AND c.id = x.contact_id"                               \
-	" WHERE x.n >= COALESCE((SELECT n FROM x ORDER BY n DESC LIMIT 1 OFFSET ?2 - 1), 0)"       \
-	" ORDER BY x.n DESC, c.last_contacted DESC, c.id LIMIT ?2"
-
+/* Over all time, the first rows of contacts_interaction_count_idx (kept by triggers,
+ * 0003_insights_rollups.sql; a contact with interactions has a last_contacted, so DESC's nulls
+ * last are moot). Over a range, x: the counts per contact (one grouped pass over a covering
+ * index); only the groups at or above the limit-th largest count are joined to contacts for the
+ * tie-breaks. */
 int sq_insights_most_interacted(struct db *db, long long user_id, bool has_from, long long from,
 				bool has_to, long long to, int limit,
 				struct insight_contact_row **rows)
 {
-	static const char ALL_SQL[] = MOST("");
-	static const char RANGE_SQL[] = MOST(" AND occurred_at >= ?3 AND occurred_at < ?4");
+	static const char ALL_SQL[] =
+	    "SELECT " CONTACT_COLS ", c.interaction_count FROM contacts c"
+	    " WHERE c.user_id = ?1 AND c.interaction_count > 0"
+	    " ORDER BY c.interaction_count DESC, c.last_contacted DESC, c.id LIMIT ?2";
+	static const char RANGE_SQL[] =
+	    "WITH x AS MATERIALIZED (SELECT contact_id, count(*) AS n FROM interactions"
+	    " WHERE user_id = ?1 AND occurred_at >= ?3 AND occurred_at < ?4 GROUP BY contact_id)"
+	    " SELECT " CONTACT_COLS ", x.n FROM x"
+	    " JOIN contacts c ON c.user_id = ?1 AND c.id = x.contact_id"
+	    " WHERE x.n >= COALESCE((SELECT n FROM x ORDER BY n DESC LIMIT 1 OFFSET ?2 - 1), 0)"
+	    " ORDER BY x.n DESC, c.last_contacted DESC, c.id LIMIT ?2";
 	*rows = NULL;
 	bool range = has_from || has_to;
 	sqlite3_stmt *st = sq_prepare(db, range ? RANGE_SQL : ALL_SQL);
@@ -280,6 +287,34 @@ int sq_insights_trend(struct db *db, long long user_id, const struct insight_tre
 			sqlite3_bind_int64(st, 4, q->contact_id);
 		for (int k = 0; q->ntypes && k < INSIGHT_MAX_TYPES; k++)
 			sq_bind_text(st, 5 + k, k < q->ntypes ? q->types[k] : NULL);
+		int rc = one_count(db, st, &counts[i]);
+		if (rc < 0)
+			return rc;
+	}
+	return 1;
+}
+
+/* As pg_insights_trend_days: one cached sum over the per-day figures per bucket. */
+#define TREND_DAYS(filters)                                                                        \
+	"SELECT COALESCE(sum(n), 0) FROM interaction_days WHERE user_id = ?1 AND day >= ?2"        \
+	" AND day < ?3" filters
+
+int sq_insights_trend_days(struct db *db, long long user_id, const struct insight_trend_query *q,
+			   long long *counts)
+{
+	static const char *const SQL[2] = {
+	    TREND_DAYS(""),
+	    TREND_DAYS(" AND type IN (?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
+	};
+	for (int i = 0; i < q->nbuckets; i++) {
+		sqlite3_stmt *st = sq_prepare(db, SQL[q->ntypes ? 1 : 0]);
+		if (!st)
+			return ST_ERROR;
+		sqlite3_bind_int64(st, 1, user_id);
+		sqlite3_bind_int64(st, 2, q->bounds[i] / DAY_MS);
+		sqlite3_bind_int64(st, 3, q->bounds[i + 1] / DAY_MS);
+		for (int k = 0; q->ntypes && k < INSIGHT_MAX_TYPES; k++)
+			sq_bind_text(st, 4 + k, k < q->ntypes ? q->types[k] : NULL);
 		int rc = one_count(db, st, &counts[i]);
 		if (rc < 0)
 			return rc;

@@ -27,6 +27,8 @@ int sq_insights_summary_types(struct db *db, long long user_id, long long contac
 			      struct insight_type_count **rows);
 int sq_insights_trend(struct db *db, long long user_id, const struct insight_trend_query *q,
 		      long long *counts);
+int sq_insights_trend_days(struct db *db, long long user_id, const struct insight_trend_query *q,
+			   long long *counts);
 int sq_insights_tags(struct db *db, long long user_id, long long since, long long now,
 		     struct insight_tag_row **rows);
 

@@ -395,6 +395,7 @@ static const struct store_ops sq_ops = {
     .insights_summary = sq_insights_summary,
     .insights_summary_types = sq_insights_summary_types,
     .insights_trend = sq_insights_trend,
+    .insights_trend_days = sq_insights_trend_days,
     .insights_tags = sq_insights_tags,
     .export_contacts = sq_export_contacts,
     .export_contact_tags = sq_export_contact_tags,
