@@ -33,6 +33,7 @@ static const struct err_info registry[ERR__COUNT] = {
 	[ERR_INTERNAL] = {ERR_INTERNAL, 500, "internal", "An unexpected error occurred."},
 	[ERR_UPSTREAM_ERROR] = {ERR_UPSTREAM_ERROR, 502, "upstream_error", "An upstream service failed."},
 	[ERR_SERVICE_UNAVAILABLE] = {ERR_SERVICE_UNAVAILABLE, 503, "service_unavailable", "The service is temporarily unavailable."},
+	[ERR_WRITE_UNCONFIRMED] = {ERR_WRITE_UNCONFIRMED, 503, "service_unavailable", "The store did not confirm this write in time; it may have been applied. Check before retrying."},
 };
 
 const struct err_info *err_info(enum err_code code)
@@ -48,6 +49,8 @@ enum err_code err_from_store(int status)
 	case ST_UNAVAILABLE:
 	case ST_TIMEOUT:
 		return ERR_SERVICE_UNAVAILABLE;
+	case ST_UNCONFIRMED:
+		return ERR_WRITE_UNCONFIRMED;
 	case ST_CONFLICT:
 		return ERR_CONFLICT;
 	default:

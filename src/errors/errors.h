@@ -33,6 +33,10 @@ enum err_code {
 	ERR_INTERNAL,
 	ERR_UPSTREAM_ERROR,
 	ERR_SERVICE_UNAVAILABLE,
+	/* 503 service_unavailable as well, for a write whose COMMIT the store never confirmed
+	 * (timeout or lost connection after it was sent): it may have been applied, so the
+	 * answer carries no Retry-After and says to check before retrying. */
+	ERR_WRITE_UNCONFIRMED,
 	ERR__COUNT
 };
 

@@ -61,7 +61,9 @@ int store_tx(struct store *s, bool write, store_tx_fn fn, void *ctx)
 				int c =
 				    ops->commit(db); /* closes the transaction even when failing */
 				if (c < 0)
-					rc = c;
+					rc = write && (c == ST_TIMEOUT || c == ST_UNAVAILABLE)
+						 ? ST_UNCONFIRMED
+						 : c;
 			} else {
 				ops->rollback(db);
 			}

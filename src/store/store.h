@@ -31,6 +31,9 @@ enum store_status {
 	ST_CONFLICT = -4,    /* unique or exclusion violation */
 	ST_RETRY = -5,       /* serialization failure or deadlock: the transaction may be retried */
 	ST_FK = -6,          /* foreign-key violation */
+	/* store_tx only: a write transaction's COMMIT was sent but never confirmed (timeout or
+	 * lost connection), so it may or may not have been applied. */
+	ST_UNCONFIRMED = -7,
 };
 
 struct db; /* one connection, opaque; owned by its store */
@@ -537,7 +540,8 @@ static inline void store_release(struct store *s, struct db *db)
 
 /* Runs fn(db, ctx) inside one transaction, committing when fn returns >= 0 and rolling back
  * otherwise. Retries up to 5 times when fn or the commit returns ST_RETRY. Returns fn's result,
- * or the failing status of acquire/begin/commit. */
+ * or the failing status of acquire/begin/commit; ST_UNCONFIRMED when a write's commit timed out
+ * or lost its connection (its outcome is unknown). */
 typedef int (*store_tx_fn)(struct db *db, void *ctx);
 int store_tx(struct store *s, bool write, store_tx_fn fn, void *ctx);
 

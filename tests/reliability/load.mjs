@@ -51,10 +51,11 @@ export function latencySummary(list) {
 
 /**
  * A write load: `workers` loops, each creating contacts (firstName = a unique marker) and an
- * interaction on one of its acknowledged contacts (notes = a marker). A 503 is retried with the
- * same marker after retryDelayMs (a 503 must mean "not written", so a retry never duplicates);
- * a network failure or timeout abandons the marker (its outcome is unknown, so it may or may
- * not exist, but at most once). Every answer is counted under the current phase.
+ * interaction on one of its acknowledged contacts (notes = a marker). A 503 with Retry-After
+ * is retried with the same marker after retryDelayMs (such a 503 must mean "not written", so a
+ * retry never duplicates); a network failure or timeout, and a 503 without Retry-After (a write
+ * whose commit the store never confirmed), abandon the marker (its outcome is unknown, so it
+ * may or may not exist, but at most once). Every answer is counted under the current phase.
  * getBase() and getToken() are read on every request, so that the scenario can move the load
  * to a restarted server.
  */
@@ -66,7 +67,8 @@ export class WriteLoad {
 		this.interactionIds = new Map(); // id -> marker
 		this.byPhase = {}; // phase -> {status -> count}
 		this.latency = {}; // phase -> [ms] of every answer
-		this.bad503 = []; // 503 answers without Retry-After: 5 or code service_unavailable
+		this.bad503 = []; // 503 answers not service_unavailable with Retry-After: 5 or unconfirmed
+		this.unconfirmed = 0; // 503 answers for a write the store never confirmed
 		this.unexpected = []; // answers that are neither 2xx, 503, 401 nor network errors
 		this.stopped = false;
 		this.seq = 0;
@@ -79,7 +81,9 @@ export class WriteLoad {
 		(this.latency[this.phase] ||= []).push(r.ms);
 		if (r.status === 503) {
 			const code = r.json?.code ?? r.json?.error?.code;
-			if (r.headers['retry-after'] !== '5' || code !== 'service_unavailable') {
+			const unconfirmed = r.headers['retry-after'] === undefined && /may have been applied/.test(r.json?.message || '');
+			if (unconfirmed) this.unconfirmed++;
+			if ((r.headers['retry-after'] !== '5' && !unconfirmed) || code !== 'service_unavailable') {
 				if (this.bad503.length < 5) this.bad503.push({ retryAfter: r.headers['retry-after'], code, text: r.text.slice(0, 200) });
 				else this.bad503.push(null);
 			}
@@ -94,7 +98,7 @@ export class WriteLoad {
 			const r = await call(this.getBase(), 'POST', p, { token: this.getToken(), body, timeoutMs: this.timeoutMs });
 			this.count(r);
 			if (r.status === 201) return r.json.data;
-			if (r.status !== 503 || this.stopped) return null;
+			if (r.status !== 503 || r.headers['retry-after'] === undefined || this.stopped) return null;
 			await sleep(this.retryDelayMs);
 		}
 	}

@@ -1,6 +1,6 @@
 /* The PostgreSQL store: the connection pool (DB_POOL_SIZE connections made on demand, a 2 s wait
  * for a free one, reconnection after an outage), transactions, ping and pool statistics
- * (SPEC §13.7). DATABASE_URL is handed to libpq as is, except for our own `schema` parameter,
+ * (SPEC §13.7), failing fast while the server is unreachable (pg_breaker.c). DATABASE_URL is handed to libpq as is, except for our own `schema` parameter,
  * which libpq does not know: it is removed and becomes each connection's search_path. */
 #include "store/pg/pgs.h"
 
@@ -126,6 +126,7 @@ static int conn_connect(struct pg_conn *pc)
 	if (!c || PQstatus(c) != CONNECTION_OK) {
 		log_connect_error(c);
 		PQfinish(c);
+		pg_breaker_trip(ps, "a connection attempt failed");
 		return ST_UNAVAILABLE;
 	}
 	PQsetNoticeReceiver(c, notice, NULL);
@@ -192,6 +193,8 @@ static void give_back(struct pg_store *ps, struct pg_conn *pc)
 static int pg_acquire(struct store *s, struct db **out)
 {
 	struct pg_store *ps = pg_of(s);
+	if (pg_breaker_open(ps))
+		return ST_UNAVAILABLE;
 	struct timespec dl;
 	clock_gettime(CLOCK_MONOTONIC, &dl);
 	dl.tv_sec += POOL_WAIT_S;
@@ -305,6 +308,7 @@ static void pg_pool_stats(struct store *s, struct store_pool_stats *out)
 static void pg_close(struct store *s)
 {
 	struct pg_store *ps = pg_of(s);
+	pg_breaker_stop(ps);
 	for (int i = 0; i < ps->size; i++) {
 		PQfinish(ps->conns[i].c);
 		pg_names_clear(&ps->conns[i]);
@@ -499,6 +503,7 @@ struct store *pg_store_open(const struct config *cfg)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&ps->cv, &ca);
 	pthread_condattr_destroy(&ca);
+	pg_breaker_init(ps);
 	ps->base.ops = &pg_ops;
 	ps->base.impl = ps;
 	return &ps->base;

@@ -240,6 +240,7 @@ timeout:
 	log_msg(LOG_WARN, "postgres: no answer in time for %s; connection will be reset", what);
 	cancel_async(pc);
 	pc->broken = true;
+	pg_breaker_trip(pc->store, "a statement got no answer by its deadline");
 	PQclear(keep);
 	*status = ST_TIMEOUT;
 	return NULL;

@@ -5,6 +5,7 @@
 
 #include <libpq-fe.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -35,7 +36,28 @@ struct pg_store {
 	pthread_mutex_t mu;
 	pthread_cond_t cv; /* signalled when a connection is released (CLOCK_MONOTONIC) */
 	int in_use;
+	/* The breaker (pg_breaker.c): set while the server is known unreachable. */
+	atomic_bool down;
+	pthread_mutex_t bmu;
+	pthread_cond_t bcv; /* wakes the prober: a trip, or the store closing (CLOCK_MONOTONIC) */
+	bool prober_running, stopping;
+	pthread_t prober;
 };
+
+/* The breaker. A request that finds the server unreachable (a connection attempt failed, or a
+ * statement got no answer by its deadline) trips it; while it is open, store_acquire fails at
+ * once with ST_UNAVAILABLE instead of every request waiting out its own timeouts on an HTTP
+ * polling thread, and one background thread tries a fresh connection every
+ * PG_BREAKER_PROBE_MS, closing the breaker as soon as one succeeds. */
+#define PG_BREAKER_PROBE_MS 500
+void pg_breaker_init(struct pg_store *ps);
+void pg_breaker_trip(struct pg_store *ps, const char *why);
+static inline bool pg_breaker_open(struct pg_store *ps)
+{
+	return atomic_load_explicit(&ps->down, memory_order_acquire);
+}
+/* Stops the prober (before the store is freed). */
+void pg_breaker_stop(struct pg_store *ps);
 
 /* Monotonic clock in nanoseconds. */
 long long pg_mono_ns(void);
