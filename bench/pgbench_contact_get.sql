@@ -3,13 +3,9 @@
 -- server/ceiling is what the HTTP stack, JWT check, JSON and pool cost on top of the store.
 --   1. the per-request session check (src/store/pg/pg_sessions.c, pg_auth_lookup), outside any
 --      transaction, on a pooled connection;
---   2. the read transaction of contacts_get (src/store/pg/pg.c, pg_begin for a read), the contact
---      row (pg_contacts.c, pg_contacts_select), its tags (pg_tags.c, pg_contact_tags_select) and
---      COMMIT.
+--   2. the contact row with its tags in one statement, outside any transaction (src/domain/
+--      contacts.c, contacts_get; src/store/pg/pg_contacts.c, pg_contacts_select_with_tags).
 -- Keep this file in step with those functions. Variables (pgbench -D): sid (the bench account's
 -- session), uid (its user id), cid (the contact), ids ('{cid}'), now (Unix milliseconds).
 SELECT s.user_id, s.id, s.revoked_at IS NULL AND s.expires_at > ('epoch'::timestamptz + (:now)::bigint * interval '1 millisecond'), u.active, u.role, (extract(epoch FROM s.created_at) * 1000)::bigint, b.status, COALESCE((extract(epoch FROM b.current_period_end) * 1000)::bigint, 0), COALESCE((extract(epoch FROM b.payment_failed_at) * 1000)::bigint, 0) FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN subscriptions b ON b.user_id = s.user_id WHERE s.id = (:sid)::bigint;
-BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
-SELECT c.id, c.first_name, c.last_name, c.email, c.phone, c.address, c.company, c.job_role, c.first_name_key, c.last_name_key, c.birthday_year, c.birthday_month, c.birthday_day, c.custom_fields::text, (extract(epoch FROM c.last_contacted) * 1000)::bigint, (extract(epoch FROM c.created_at) * 1000)::bigint, (extract(epoch FROM c.updated_at) * 1000)::bigint FROM contacts c WHERE c.user_id = (:uid)::bigint AND c.id = (:cid)::bigint;
-SELECT ct.contact_id, t.id, t.name, t.name_key, ct.id FROM contact_tags ct JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id WHERE ct.user_id = (:uid)::bigint AND ct.contact_id = ANY((:ids)::bigint[]) ORDER BY ct.contact_id, t.name_key, t.id;
-COMMIT;
+SELECT c.id, c.first_name, c.last_name, c.email, c.phone, c.address, c.company, c.job_role, c.first_name_key, c.last_name_key, c.birthday_year, c.birthday_month, c.birthday_day, c.custom_fields::text, (extract(epoch FROM c.last_contacted) * 1000)::bigint, (extract(epoch FROM c.created_at) * 1000)::bigint, (extract(epoch FROM c.updated_at) * 1000)::bigint, t.id, t.name, t.name_key, ct.id FROM contacts c LEFT JOIN contact_tags ct ON ct.user_id = c.user_id AND ct.contact_id = c.id LEFT JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id WHERE c.user_id = (:uid)::bigint AND c.id = (:cid)::bigint ORDER BY t.name_key, t.id;

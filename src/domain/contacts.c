@@ -205,27 +205,25 @@ enum err_code contacts_create(struct actx *a, const struct contact_input *in, js
 
 /* ---- read ---- */
 
-struct get_tx {
-	struct actx *a;
-	long long id;
-	json_t *out;
-};
-
-static int get_run(struct db *db, void *ctx)
-{
-	struct get_tx *x = ctx;
-	return load_contact_json(x->a, db, x->id, &x->out);
-}
-
+/* One statement (the contact and its tags) on a pooled connection: no transaction round trips. */
 enum err_code contacts_get(struct actx *a, long long id, json_t **out)
 {
-	struct get_tx x = {a, id, NULL};
-	int rc = store_tx(a->app->store, false, get_run, &x);
+	struct db *db;
+	int rc = store_acquire(a->app->store, &db);
 	if (rc < 0)
 		return err_from_store(rc);
-	if (rc == 0 || !x.out)
+	struct contact_row c = {0};
+	struct tag_ref *tags = NULL;
+	int n = 0;
+	rc = COPS(a)->contacts_select_with_tags(db, a->user_id, id, &c, &tags, &n);
+	store_release(a->app->store, db);
+	if (rc < 0)
+		return err_from_store(rc);
+	if (rc == 0)
 		return ERR_NOT_FOUND;
-	*out = x.out;
+	*out = contact_to_json(&c, tags, n);
+	tag_refs_free(tags, n);
+	contact_row_free(&c);
 	return ERR_NONE;
 }
 

@@ -236,6 +236,11 @@ struct store_ops {
 	/* Reads one contact into out (caller frees with contact_row_free). 1 found, 0 none. */
 	int (*contacts_select)(struct db *db, long long user_id, long long id,
 			       struct contact_row *out);
+	/* contacts_select and the contact's tags (*tags, *ntags; ordered as contact_tags_select)
+	 * in one statement, so one consistent read without a transaction. 1 found, 0 none. */
+	int (*contacts_select_with_tags)(struct db *db, long long user_id, long long id,
+					 struct contact_row *out, struct tag_ref **tags,
+					 int *ntags);
 	/* The id of the user's contact with this email_key other than except_id (0: none):
 	 * 1 with *id_out set, 0 none. */
 	int (*contacts_select_by_email_key)(struct db *db, long long user_id, const char *email_key,

@@ -375,6 +375,7 @@ static const struct store_ops pg_ops = {
     .contacts_insert = pg_contacts_insert,
     .contacts_update = pg_contacts_update,
     .contacts_select = pg_contacts_select,
+    .contacts_select_with_tags = pg_contacts_select_with_tags,
     .contacts_select_by_email_key = pg_contacts_select_by_email_key,
     .contacts_owned = pg_contacts_owned,
     .contacts_delete = pg_contacts_delete,

@@ -193,6 +193,46 @@ int pg_contacts_select(struct db *db, long long user_id, long long id, struct co
 	return rc > 0 ? 1 : 0;
 }
 
+/* One row per tag (the contact's columns repeated), or one row with NULL tag columns. */
+int pg_contacts_select_with_tags(struct db *db, long long user_id, long long id,
+				 struct contact_row *out, struct tag_ref **tags, int *ntags)
+{
+	static const char SQL[] =
+	    "SELECT " PG_CONTACT_COLS ", t.id, t.name, t.name_key, ct.id FROM contacts c"
+	    " LEFT JOIN contact_tags ct ON ct.user_id = c.user_id AND ct.contact_id = c.id"
+	    " LEFT JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id"
+	    " WHERE c.user_id = $1::bigint AND c.id = $2::bigint ORDER BY t.name_key, t.id";
+	*tags = NULL;
+	*ntags = 0;
+	struct pg_params p = {0};
+	pg_param_i64(&p, user_id);
+	pg_param_i64(&p, id);
+	int rc;
+	PGresult *r = pg_exec_prepared(db, "contacts_select_with_tags", SQL, p.n, p.v, &rc);
+	if (!r)
+		return rc;
+	if (rc == 0) {
+		PQclear(r);
+		return 0;
+	}
+	pg_read_contact(r, 0, out);
+	int k = PQnfields(r) - 4, n = PQgetisnull(r, 0, k) ? 0 : rc;
+	if (n) {
+		*tags = xcalloc((size_t)n, sizeof **tags);
+		for (int i = 0; i < n; i++) {
+			struct tag_ref *t = &(*tags)[i];
+			t->contact_id = id;
+			t->id = pg_get_i64(r, i, k);
+			t->name = pg_get_strdup(r, i, k + 1);
+			t->name_key = pg_get_strdup(r, i, k + 2);
+			t->link_id = pg_get_i64(r, i, k + 3);
+		}
+	}
+	*ntags = n;
+	PQclear(r);
+	return 1;
+}
+
 int pg_contacts_select_by_email_key(struct db *db, long long user_id, const char *email_key,
 				    long long except_id, long long *id_out)
 {

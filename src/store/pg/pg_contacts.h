@@ -38,6 +38,8 @@ int pg_contacts_insert(struct db *db, long long user_id, const struct contact_wr
 int pg_contacts_update(struct db *db, long long user_id, long long id,
 		       const struct contact_write *c, long long t);
 int pg_contacts_select(struct db *db, long long user_id, long long id, struct contact_row *out);
+int pg_contacts_select_with_tags(struct db *db, long long user_id, long long id,
+				 struct contact_row *out, struct tag_ref **tags, int *ntags);
 int pg_contacts_select_by_email_key(struct db *db, long long user_id, const char *email_key,
 				    long long except_id, long long *id_out);
 int pg_contacts_owned(struct db *db, long long user_id, const long long *ids, int n, bool *found);

@@ -189,6 +189,52 @@ int sq_contacts_select(struct db *db, long long user_id, long long id, struct co
 	return rc;
 }
 
+/* As pg_contacts_select_with_tags: one row per tag, or one with NULL tag columns. */
+int sq_contacts_select_with_tags(struct db *db, long long user_id, long long id,
+				 struct contact_row *out, struct tag_ref **tags, int *ntags)
+{
+	static const char SQL[] =
+	    "SELECT " SQ_CONTACT_COLS ", t.id, t.name, t.name_key, ct.id FROM contacts c"
+	    " LEFT JOIN contact_tags ct ON ct.user_id = c.user_id AND ct.contact_id = c.id"
+	    " LEFT JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id"
+	    " WHERE c.user_id = ?1 AND c.id = ?2 ORDER BY t.name_key, t.id";
+	*tags = NULL;
+	*ntags = 0;
+	sqlite3_stmt *st = sq_prepare(db, SQL);
+	if (!st)
+		return ST_ERROR;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, id);
+	int rc, rows = 0, cap = 0, n = 0;
+	struct tag_ref *out_tags = NULL;
+	while ((rc = sq_step(db, st)) > 0) {
+		int k = sqlite3_column_count(st) - 4;
+		if (rows++ == 0)
+			sq_read_contact(st, out);
+		if (sqlite3_column_type(st, k) == SQLITE_NULL)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			out_tags = xrealloc(out_tags, (size_t)cap * sizeof *out_tags);
+		}
+		struct tag_ref *t = &out_tags[n++];
+		t->contact_id = id;
+		t->id = sqlite3_column_int64(st, k);
+		t->name = sq_col_strdup(st, k + 1);
+		t->name_key = sq_col_strdup(st, k + 2);
+		t->link_id = sqlite3_column_int64(st, k + 3);
+	}
+	if (rc < 0) {
+		tag_refs_free(out_tags, n);
+		if (rows)
+			contact_row_free(out);
+		return rc;
+	}
+	*tags = out_tags;
+	*ntags = n;
+	return rows ? 1 : 0;
+}
+
 int sq_contacts_select_by_email_key(struct db *db, long long user_id, const char *email_key,
 				    long long except_id, long long *id_out)
 {

@@ -331,6 +331,7 @@ static const struct store_ops sq_ops = {
     .contacts_insert = sq_contacts_insert,
     .contacts_update = sq_contacts_update,
     .contacts_select = sq_contacts_select,
+    .contacts_select_with_tags = sq_contacts_select_with_tags,
     .contacts_select_by_email_key = sq_contacts_select_by_email_key,
     .contacts_owned = sq_contacts_owned,
     .contacts_delete = sq_contacts_delete,
