@@ -286,22 +286,27 @@ static int copy_tx(struct db *db, void *arg)
 }
 
 /* Applies the pending PostgreSQL migrations with the store's runner (what `crm migrate`
- * does), printing each to out. */
-static bool target_migrate(struct store *st, FILE *out, FILE *err)
+ * does), printing each to out. COPY_DONE, COPY_FAILED when the database is unreachable, or
+ * COPY_SCHEMA when a migration failed. */
+static enum copy_status target_migrate(struct store *st, FILE *out, FILE *err)
 {
 	struct db *db;
 	if (store_acquire(st, &db) < 0) {
 		fprintf(err, "crm: the PostgreSQL database is unreachable\n");
-		return false;
+		return COPY_FAILED;
 	}
 	int n = st->ops->migrate(db, out);
 	store_release(st, db);
+	if (n == ST_UNAVAILABLE) {
+		fprintf(err, "crm: the PostgreSQL database is unreachable\n");
+		return COPY_FAILED;
+	}
 	if (n < 0) {
 		fprintf(err, "crm: migrating the PostgreSQL database failed\n");
-		return false;
+		return COPY_SCHEMA;
 	}
 	fprintf(out, "%d migration(s) applied; schema is current\n", n);
-	return true;
+	return COPY_DONE;
 }
 
 static void print_counts(const struct copy_count *counts, const char *path, FILE *out)
@@ -340,10 +345,9 @@ enum copy_status store_copy_sqlite_to_pg(const struct config *cfg, const char *s
 		fprintf(err, "crm: cannot open the PostgreSQL store\n");
 		goto out;
 	}
-	if (!target_migrate(st, out, err)) {
-		result = COPY_SCHEMA;
+	if ((result = target_migrate(st, out, err)) != COPY_DONE)
 		goto out;
-	}
+	result = COPY_FAILED;
 	struct copy_ctx x = {.src = src, .err = err};
 	x.counts = xcalloc((size_t)copy_tables_count, sizeof *x.counts);
 	int rc = store_tx(st, true, copy_tx, &x);
