@@ -21,7 +21,9 @@
 #include "http/server.h"
 #include "log/log.h"
 #include "metrics/metrics.h"
+#include "store/migrate_copy.h"
 #include "store/store.h"
+#include "util/alloc.h"
 #include "util/jobs.h"
 #include "util/timefmt.h"
 
@@ -33,10 +35,32 @@ static const char usage_text[] =
 	"commands:\n"
 	"  serve              run the API server (the default)\n"
 	"  migrate [--status] apply pending migrations, or list applied and pending ones\n"
+	"  migrate-to-postgres [--from PATH] [--to URL]\n"
+	"                     copy the SQLite data into an empty PostgreSQL database\n"
 	"  version            print the version and the store backends compiled in\n"
 	"  config check       validate the configuration and print the effective settings\n"
 	"\n"
 	"Configuration comes from the environment and an optional .env file (ENV_FILE).\n";
+
+static const char migrate_to_postgres_help[] =
+	"usage: crm migrate-to-postgres [--from PATH] [--to URL]\n"
+	"\n"
+	"Copies every table of the SQLite database (the one `crm serve` uses while DATABASE_URL\n"
+	"is unset) into a PostgreSQL database, so that a server started on PostgreSQL answers as\n"
+	"the SQLite one did: same ids, times, sessions and passwords.\n"
+	"\n"
+	"  --from PATH  the SQLite file (default: SQLITE_PATH, i.e. DATA_DIR/crm.sqlite3)\n"
+	"  --to URL     the postgres:// or postgresql:// database (default: DATABASE_URL)\n"
+	"\n"
+	"Stop the server first: the command refuses while another process has the SQLite file\n"
+	"open. It opens the file read-only and never changes it. It applies the PostgreSQL\n"
+	"migrations, then copies all tables in one transaction (all or nothing) and sets each\n"
+	"identity counter past the highest id SQLite issued. It refuses a PostgreSQL database\n"
+	"that already holds any row, so it never merges. It prints the rows copied per table.\n"
+	"\n"
+	"Exit status: 0 copied; 1 refused or failed (nothing copied); 2 configuration error;\n"
+	"3 a migration failed or the SQLite schema is not this binary's (run `crm migrate` on\n"
+	"it first); 64 usage.\n";
 
 static int usage(FILE *out, int code)
 {
@@ -141,6 +165,55 @@ static int cmd_migrate(bool status_only)
 	store_close(st);
 	config_free(&cfg);
 	return rc;
+}
+
+static bool postgres_url(const char *url)
+{
+	return strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0;
+}
+
+/* crm migrate-to-postgres [--from PATH] [--to URL]: the options override SQLITE_PATH and
+ * DATABASE_URL; everything else comes from the configuration as for the other commands. */
+static int cmd_migrate_to_postgres(int argc, char **argv)
+{
+	const char *from = NULL, *to = NULL;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--from") == 0 && i + 1 < argc && !from)
+			from = argv[++i];
+		else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc && !to)
+			to = argv[++i];
+		else {
+			fprintf(stderr, "crm: unknown or repeated option %s\n", argv[i]);
+			fputs(migrate_to_postgres_help, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (to && !postgres_url(to)) {
+		fprintf(stderr, "crm: --to must be a postgres:// or postgresql:// URI\n");
+		return EXIT_CONFIG;
+	}
+	struct config cfg;
+	int rc = load_config(&cfg);
+	if (rc)
+		return rc;
+	if (to) {
+		free(cfg.database_url);
+		cfg.database_url = xstrdup(to);
+	}
+	if (!cfg.database_url) {
+		fprintf(stderr, "crm: name the PostgreSQL database with DATABASE_URL or --to\n");
+		config_free(&cfg);
+		return EXIT_CONFIG;
+	}
+	const char *path = from ? from : cfg.sqlite_path;
+	if (!path) {
+		fprintf(stderr, "crm: name the SQLite file with SQLITE_PATH, DATA_DIR or --from\n");
+		config_free(&cfg);
+		return EXIT_CONFIG;
+	}
+	enum copy_status st = store_copy_sqlite_to_pg(&cfg, path, stdout, stderr);
+	config_free(&cfg);
+	return st == COPY_DONE ? 0 : st == COPY_SCHEMA ? EXIT_SCHEMA : 1;
 }
 
 /* Blocks until SIGTERM or SIGINT; a second one exits at once with status 1. */
@@ -293,6 +366,10 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : "serve";
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)
 		return usage(stdout, 0);
+	if (strcmp(cmd, "migrate-to-postgres") == 0 && wants_help(argc, argv)) {
+		fputs(migrate_to_postgres_help, stdout);
+		return 0;
+	}
 	if (wants_help(argc, argv))
 		return usage(stdout, 0);
 	if (strcmp(cmd, "serve") == 0 && argc <= 2)
@@ -303,6 +380,8 @@ int main(int argc, char **argv)
 		return cmd_migrate(false);
 	if (strcmp(cmd, "migrate") == 0 && argc == 3 && strcmp(argv[2], "--status") == 0)
 		return cmd_migrate(true);
+	if (strcmp(cmd, "migrate-to-postgres") == 0)
+		return cmd_migrate_to_postgres(argc, argv);
 	if (strcmp(cmd, "config") == 0 && argc == 3 && strcmp(argv[2], "check") == 0)
 		return cmd_config_check();
 	fprintf(stderr, "crm: unknown command or option\n");

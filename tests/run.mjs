@@ -4,7 +4,8 @@
 //                      [--files a.test.mjs,...] [--grep PATTERN] [--concurrency N] [--quiet]
 // 1. runs every executable <build>/tests/test_* (C unit tests, each printing
 //    "<file>: N passed, N failed"); 2. starts one throwaway PostgreSQL cluster; 3. runs
-// tests/api/*.test.mjs with node:test once per store (CRM_TEST_STORE=sqlite, then postgres);
+// tests/api/*.test.mjs with node:test once per store (CRM_TEST_STORE=sqlite, then postgres),
+// then tests/cross/*.test.mjs once (tests that use both stores, e.g. migrate-to-postgres);
 // 4. stops PostgreSQL; 5. prints a breakdown and the closing line "N passed, N failed".
 // Exits 1 when anything failed or when no test ran.
 import fs from 'node:fs';
@@ -159,8 +160,9 @@ async function unitTests(env) {
 
 // ---------------------------------------------------------------- 3. API tests
 
-function apiFiles() {
-	const dir = path.join(ROOT, 'tests', 'api');
+/** The test files of tests/<sub> (api: run once per store; cross: once), filtered by --files. */
+function testFiles(sub) {
+	const dir = path.join(ROOT, 'tests', sub);
 	let files = [];
 	try {
 		files = fs.readdirSync(dir).filter((f) => f.endsWith('.test.mjs')).sort();
@@ -179,16 +181,20 @@ function errorText(err) {
 	const e = cause && (err.failureType === 'testCodeFailure' || err.failureType === 'hookFailed') ? cause : err;
 	let msg = e.message || String(e);
 	if (err.failureType === 'hookFailed' && cause) msg = `${err.message}: ${cause.message || cause}`;
-	const stack = typeof e.stack === 'string' ? e.stack.split('\n').filter((l) => /tests\/(api|support)\//.test(l)).slice(0, 3) : [];
+	const stack = typeof e.stack === 'string' ? e.stack.split('\n').filter((l) => /tests\/(api|cross|support)\//.test(l)).slice(0, 3) : [];
 	if (stack.length) msg += '\n' + stack.map((l) => l.trim()).join('\n');
 	return msg;
 }
 
+// store: "sqlite" or "postgres" (CRM_TEST_STORE for the files), or "cross" for tests/cross,
+// whose files choose the store of each server themselves.
 async function apiRun(store, files, pgEnv) {
-	const part = newPart(`api tests (${store})`);
-	log(`\n== api tests, store ${store}: ${files.length} files`);
+	const cross = store === 'cross';
+	const part = newPart(cross ? 'cross-store tests' : `api tests (${store})`);
+	log(cross ? `\n== cross-store tests: ${files.length} files` : `\n== api tests, store ${store}: ${files.length} files`);
 	if (files.length === 0) return part;
-	process.env.CRM_TEST_STORE = store;
+	if (cross) delete process.env.CRM_TEST_STORE;
+	else process.env.CRM_TEST_STORE = store;
 	Object.assign(process.env, pgEnv || {});
 	const stream = run({
 		files,
@@ -284,7 +290,8 @@ async function main() {
 			await unitTests(unitEnv);
 		}
 		if (opts.only !== 'unit' && !abort.signal.aborted) {
-			const files = apiFiles();
+			const files = testFiles('api');
+			const crossFiles = testFiles('cross');
 			const crm = path.join(BUILD, 'crm');
 			if (!fs.existsSync(crm)) {
 				// Counted once here; the files still run, and every test that needs the server fails.
@@ -292,17 +299,30 @@ async function main() {
 				setup.failures.push({ name: 'api: crm binary', message: `${crm} not found: run \`make build\`` });
 				log(`\n== api tests: FAIL ${crm} not found (run make build)`);
 			}
-			if (files.length === 0) {
+			if (files.length === 0 && crossFiles.length === 0) {
 				setup.failed++;
-				setup.failures.push({ name: 'api: test files', message: 'no tests/api/*.test.mjs files matched' });
+				setup.failures.push({ name: 'api: test files', message: 'no tests/api/*.test.mjs or tests/cross/*.test.mjs files matched' });
 			} else {
-				for (const store of opts.stores) {
+				for (const store of files.length ? opts.stores : []) {
 					if (abort.signal.aborted) break;
 					if (store === 'postgres' && !pg) {
 						log('\n== api tests, store postgres: not run (no PostgreSQL cluster)');
 						continue;
 					}
 					await apiRun(store, files, pgEnv);
+				}
+				// Once, after the per-store runs: these need both stores, so not with --store.
+				if (crossFiles.length && !abort.signal.aborted) {
+					if (opts.stores.length < 2) {
+						log('\n== cross-store tests: not run (--store picks one store)');
+					} else if (!pg) {
+						// Counted: the cluster's own failure is in setup, and these must not pass silently.
+						setup.failed++;
+						setup.failures.push({ name: 'cross-store tests', message: 'not run: no PostgreSQL cluster' });
+						log('\n== cross-store tests: FAIL not run (no PostgreSQL cluster)');
+					} else {
+						await apiRun('cross', crossFiles, pgEnv);
+					}
 				}
 			}
 		}

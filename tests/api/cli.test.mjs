@@ -43,10 +43,10 @@ describe(`command line [${STORE}]`, () => {
 		test('`crm --help` prints usage naming the commands, exit 0', () => {
 			const r = runCli(['--help']);
 			assert.equal(r.code, 0, show(r));
-			for (const cmd of ['serve', 'migrate', 'version', 'config']) assert.match(r.output, new RegExp(`\\b${cmd}\\b`), `mentions ${cmd}`);
+			for (const cmd of ['serve', 'migrate', 'migrate-to-postgres', 'version', 'config']) assert.match(r.output, new RegExp(`\\b${cmd}\\b`), `mentions ${cmd}`);
 		});
 
-		for (const args of [['serve', '--help'], ['migrate', '--help'], ['version', '--help'], ['config', 'check', '--help']]) {
+		for (const args of [['serve', '--help'], ['migrate', '--help'], ['migrate-to-postgres', '--help'], ['version', '--help'], ['config', 'check', '--help']]) {
 			test(`\`crm ${args.join(' ')}\` prints help and exits 0 without doing the work`, () => {
 				const r = runCli(args, {}, { timeoutMs: 10000 });
 				assert.equal(r.timedOut, false, 'returned promptly (serve --help must not start the server)');
