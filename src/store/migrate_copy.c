@@ -35,6 +35,9 @@ const char *const copy_tables[] = {
     "contact_relationships",
     "notes",
     "interactions",
+    /* figures kept by triggers (0003_insights_rollups), copied as they are */
+    "interaction_days",
+    "user_counts",
     "search_terms",
     "tombstones",
     /* billing, audit, mail, login throttle */
@@ -265,6 +268,34 @@ static int target_empty(struct db *db, struct copy_ctx *x)
 	return 0;
 }
 
+/* ALTER TABLE ... ENABLE / DISABLE TRIGGER USER on every copied table that has triggers of its
+ * own (the constraint triggers behind foreign keys stay on; a table with deferred constraint
+ * checks still pending could not be altered before COMMIT, and needs no change). 0 or < 0. */
+static int set_user_triggers(struct db *db, bool on)
+{
+	static const char SQL[] = "SELECT EXISTS (SELECT 1 FROM pg_trigger t"
+				  " WHERE t.tgrelid = to_regclass($1) AND NOT t.tgisinternal)";
+	for (int i = 0; i < copy_tables_count; i++) {
+		const char *name = copy_tables[i];
+		int rc;
+		PGresult *r = pg_exec_prepared(db, "crm_copy_has_triggers", SQL, 1, &name, &rc);
+		if (!r)
+			return rc;
+		bool has = pg_get_bool(r, 0, 0);
+		PQclear(r);
+		if (!has)
+			continue;
+		char *sql = xasprintf("ALTER TABLE \"%s\" %s TRIGGER USER", copy_tables[i],
+				      on ? "ENABLE" : "DISABLE");
+		r = pg_exec_params(db, sql, 0, NULL, &rc);
+		free(sql);
+		PQclear(r);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* The copy transaction (store_tx may run it again after a serialization failure). */
 static int copy_tx(struct db *db, void *arg)
 {
@@ -277,12 +308,17 @@ static int copy_tx(struct db *db, void *arg)
 	if ((rc = pg_run(db, "crm_copy_no_timeout", "SET LOCAL statement_timeout = 0", 0, NULL)) <
 	    0)
 		return rc;
+	/* The tables' own triggers keep figures (interaction counts, per-day rows, account
+	 * counts) that are copied from the source as they are: counting each copied row again
+	 * would double them. Disabled for this transaction only (ALTER TABLE is transactional). */
+	if ((rc = set_user_triggers(db, false)) < 0)
+		return rc;
 	for (int i = 0; i < copy_tables_count; i++) {
 		rc = copy_table_rows(x->src, pg_handle(db), copy_tables[i], &x->counts[i], x->err);
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return set_user_triggers(db, true);
 }
 
 /* Applies the pending PostgreSQL migrations with the store's runner (what `crm migrate`
