@@ -427,10 +427,12 @@ describe(`insights [${STORE}]`, () => {
 		before(async () => {
 			w = await newUser(S.api, 'insroll');
 			await makeAdmin(S.srv, w.ident.email);
-			for (const k of ['P', 'Q', 'R']) wc[k] = await w.create({ firstName: k });
+			for (const k of ['P', 'Q', 'R']) wc[k] = await w.create({ firstName: k, tags: k === 'Q' ? ['solo'] : ['both'] });
 		});
 
+		const tagCounts = async () => Object.fromEntries((await ok(w, '/insights/tags')).data.map((t) => [t.name, t.contactCount]));
 		test('create, move, re-date, re-type and delete interactions; delete contacts with theirs', async () => {
+			assert.deepEqual(await tagCounts(), { both: 2, solo: 1 });
 			assert.deepEqual([await overview(), await most(), await days()], [[3, 0, 0], [], [0, 0, 0, 0]], 'an account with no interactions');
 			const i1 = await interact(w, wc.P, 'call', '2024-05-01T10:00:00Z');
 			const i2 = await interact(w, wc.P, 'email', '2024-05-01T23:59:59.999Z');
@@ -467,10 +469,17 @@ describe(`insights [${STORE}]`, () => {
 			assert.deepEqual([await overview(), await days(), await most()], [[3, 4, 2], [1, 0, 1, 2], [[wc.R.id, 2], [wc.Q.id, 1], [wc.P.id, 1]]]);
 			assert.equal((await w.delete(`/notes/${n2.id}`)).status, 204);
 			assert.equal((await w.delete(`/contacts/${wc.R.id}`)).status, 204);
+			assert.deepEqual(await tagCounts(), { both: 1, solo: 1 }, "a deleted contact's links no longer count");
+			r = await w.patch(`/contacts/${wc.Q.id}`, { tags: ['both', 'solo'] });
+			assert.equal(r.status, 200, show(r));
+			assert.deepEqual(await tagCounts(), { both: 2, solo: 1 });
+			r = await w.patch(`/contacts/${wc.Q.id}`, { tags: [] });
+			assert.deepEqual(await tagCounts(), { both: 1, solo: 0 });
 			assert.deepEqual([await overview(), await days(), await most()], [[2, 2, 1], [1, 0, 1, 0], [[wc.Q.id, 1], [wc.P.id, 1]]]);
 			r = await w.post('/contacts/bulk-delete', { ids: [wc.P.id, wc.Q.id] });
 			assert.ok(r.status === 200 || r.status === 204, show(r));
 			assert.deepEqual([await overview(), await days(), await most()], [[0, 0, 0], [0, 0, 0, 0], []], 'empty again');
+			assert.deepEqual(await tagCounts(), { both: 0, solo: 0 });
 			const o = (await ok(w, '/insights/overview')).data;
 			assert.equal(o.avgInteractionsPerContact, 0);
 		});

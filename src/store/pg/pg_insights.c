@@ -393,13 +393,13 @@ int pg_insights_trend_days(struct db *db, long long user_id, const struct insigh
 	return 1;
 }
 
-/* The tag figures without joining every link to its contact: contactCount per tag is a grouped
- * count of the (user_id, tag_id) index; only the contacts that are not stale (last_contacted >=
- * since, a range of the last_contacted index) are joined to their links, which gives the
- * non-stale count (staleContactCount is the difference), the latest lastContacted, and, joined
- * to the per-contact counts of the window's interactions (the contacts having one are exactly
- * among them), interactionCount. A tag whose contacts are all stale gets its lastContacted from
- * its own links (one primary-key probe each). */
+/* The tag figures without joining every link to its contact: contactCount per tag is kept by
+ * triggers (tags.contact_count, 0005_tag_contact_counts.sql); only the contacts that are not stale
+ * (last_contacted >= since, a range of the last_contacted index) are joined to their links, which
+ * gives the non-stale count (staleContactCount is the difference), the latest lastContacted, and,
+ * joined to the per-contact counts of the window's interactions (the contacts having one are
+ * exactly among them), interactionCount. A tag whose contacts are all stale gets its lastContacted
+ * from its own links (one primary-key probe each). */
 int pg_insights_tags(struct db *db, long long user_id, long long since, long long now,
 		     struct insight_tag_row **rows)
 {
@@ -409,22 +409,19 @@ int pg_insights_tags(struct db *db, long long user_id, long long since, long lon
 	    "  WHERE user_id = $1::bigint"
 	    "  AND occurred_at >= " PG_TS("$2") " AND occurred_at <= " PG_TS("$3")
 	    "  GROUP BY contact_id),"
-	    " cnt AS (SELECT tag_id, count(*) AS n FROM contact_tags"
-	    "  WHERE user_id = $1::bigint GROUP BY tag_id),"
 	    " fresh AS (SELECT ct.tag_id, count(*) AS n, max(c.last_contacted) AS lc,"
 	    "  sum(r.n) AS ni FROM contacts c"
 	    "  JOIN contact_tags ct ON ct.user_id = $1::bigint AND ct.contact_id = c.id"
 	    "  LEFT JOIN r ON r.contact_id = c.id"
 	    "  WHERE c.user_id = $1::bigint AND c.last_contacted >= " PG_TS("$2")
 	    "  GROUP BY ct.tag_id)"
-	    " SELECT t.id, t.name, COALESCE(cnt.n, 0) AS contact_count, COALESCE(fresh.ni, 0),"
-	    "  COALESCE(cnt.n, 0) - COALESCE(fresh.n, 0),"
+	    " SELECT t.id, t.name, t.contact_count, COALESCE(fresh.ni, 0),"
+	    "  t.contact_count - COALESCE(fresh.n, 0),"
 	    "  " PG_MS("COALESCE(fresh.lc, (SELECT max(x.last_contacted) FROM contact_tags l"
 	    "   CROSS JOIN LATERAL (SELECT last_contacted FROM contacts"
 	    "    WHERE user_id = $1::bigint AND id = l.contact_id) x"
 	    "   WHERE l.user_id = $1::bigint AND l.tag_id = t.id))")
-	    " FROM tags t LEFT JOIN cnt ON cnt.tag_id = t.id"
-	    " LEFT JOIN fresh ON fresh.tag_id = t.id"
+	    " FROM tags t LEFT JOIN fresh ON fresh.tag_id = t.id"
 	    " WHERE t.user_id = $1::bigint ORDER BY 3 DESC, t.name_key, t.id";
 	/* clang-format on */
 	*rows = NULL;

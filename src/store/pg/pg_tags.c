@@ -9,11 +9,12 @@
 #include "store/store.h"
 #include "util/alloc.h"
 
-/* The tag columns read_tags expects; contact_count is a subquery scoped by the same user. */
+/* The tag columns read_tags expects; contact_count is kept by triggers on contact_tags
+ * (db/postgres/0005_tag_contact_counts.sql). */
 #define TAG_COLS                                                                                   \
 	"t.id, t.name, t.name_key, " PG_MS("t.created_at") ", " PG_MS(                             \
-	    "t.updated_at") ", (SELECT count(*) FROM contact_tags ct WHERE ct.user_id = t.user_id" \
-			    " AND ct.tag_id = t.id)"
+	    "t.updated_at") ", "                                                                   \
+			    "t.contact_count"
 
 /* Runs a tag query and converts its rows into a new array. */
 static int run_tags(struct db *db, const char *name, const char *sql, struct pg_params *p,

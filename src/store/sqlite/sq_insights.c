@@ -322,27 +322,26 @@ int sq_insights_trend_days(struct db *db, long long user_id, const struct insigh
 	return 1;
 }
 
-/* As pg_insights_tags: counts per tag from the tag index, and only the non-stale contacts
- * joined to their links (non-stale count, latest lastContacted, the window's interactions). */
+/* As pg_insights_tags: counts per tag kept by triggers (tags.contact_count), and only the non-stale
+ * contacts joined to their links (non-stale count, latest lastContacted, the window's
+ * interactions). */
 int sq_insights_tags(struct db *db, long long user_id, long long since, long long now,
 		     struct insight_tag_row **rows)
 {
 	static const char SQL[] =
 	    "WITH r AS (SELECT contact_id, count(*) AS n FROM interactions"
 	    " WHERE user_id = ?1 AND occurred_at >= ?2 AND occurred_at <= ?3 GROUP BY contact_id),"
-	    " cnt AS (SELECT tag_id, count(*) AS n FROM contact_tags WHERE user_id = ?1"
-	    " GROUP BY tag_id),"
 	    " fresh AS (SELECT ct.tag_id, count(*) AS n, max(c.last_contacted) AS lc,"
 	    " sum(r.n) AS ni FROM contacts c"
 	    " JOIN contact_tags ct ON ct.user_id = ?1 AND ct.contact_id = c.id"
 	    " LEFT JOIN r ON r.contact_id = c.id"
 	    " WHERE c.user_id = ?1 AND c.last_contacted >= ?2 GROUP BY ct.tag_id)"
-	    " SELECT t.id, t.name, COALESCE(cnt.n, 0) AS contact_count, COALESCE(fresh.ni, 0),"
-	    " COALESCE(cnt.n, 0) - COALESCE(fresh.n, 0),"
+	    " SELECT t.id, t.name, t.contact_count, COALESCE(fresh.ni, 0),"
+	    " t.contact_count - COALESCE(fresh.n, 0),"
 	    " COALESCE(fresh.lc, (SELECT max(x.last_contacted) FROM contact_tags l"
 	    " JOIN contacts x ON x.user_id = ?1 AND x.id = l.contact_id"
 	    " WHERE l.user_id = ?1 AND l.tag_id = t.id)) FROM tags t"
-	    " LEFT JOIN cnt ON cnt.tag_id = t.id LEFT JOIN fresh ON fresh.tag_id = t.id"
+	    " LEFT JOIN fresh ON fresh.tag_id = t.id"
 	    " WHERE t.user_id = ?1 ORDER BY 3 DESC, t.name_key, t.id";
 	*rows = NULL;
 	sqlite3_stmt *st = sq_prepare(db, SQL);

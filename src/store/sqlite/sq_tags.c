@@ -9,10 +9,9 @@
 #include "store/store.h"
 #include "util/alloc.h"
 
-/* The tag columns read_tag expects; contact_count is a subquery scoped by the same user. */
-#define TAG_COLS                                                                                   \
-	"t.id, t.name, t.name_key, t.created_at, t.updated_at, (SELECT count(*) FROM"              \
-	" contact_tags ct WHERE ct.user_id = t.user_id AND ct.tag_id = t.id)"
+/* The tag columns read_tag expects; contact_count is kept by triggers on contact_tags
+ * (db/sqlite/0005_tag_contact_counts.sql). */
+#define TAG_COLS "t.id, t.name, t.name_key, t.created_at, t.updated_at, t.contact_count"
 
 static void read_tag(sqlite3_stmt *st, struct tag_row *t)
 {
