@@ -612,13 +612,15 @@ async function requestCount(base, route, method, status) {
  * and through nginx it is keyed by the real client (X-Forwarded-For with TRUST_PROXY); node A is
  * SIGKILLed mid write-load: nginx moves new requests to B, requests that were in flight on A get
  * 502 (outcome unknown: never acknowledged, never retried), every acknowledged write is present
- * exactly once; A restarts and nginx sends it traffic again; finally B drains on SIGTERM.
+ * exactly once; A restarts and nginx sends it traffic again; finally B drains on SIGTERM. Mail
+ * queued through either node is delivered once (both run the outbox worker).
  */
 async function scaleOut() {
 	const cluster = await PgCluster.start();
 	const redis = await startRedis();
 	const dbUrl = await cluster.createDatabase();
 	const proxyPort = await (await import('../support/ports.mjs')).freePort();
+	const smtp = await startSmtp();
 	const secret = 'r'.repeat(20) + Math.random().toString(36).slice(2).padEnd(24, 'x');
 	const budget = 30;
 	const anonBudget = 20;
@@ -634,6 +636,8 @@ async function scaleOut() {
 		SESSION_SECRET: secret.split('').reverse().join(''),
 		BASE_URL: `http://127.0.0.1:${proxyPort}`,
 		TRUST_PROXY: '127.0.0.1',
+		SMTP_URL: smtp.url,
+		SMTP_TLS: 'none',
 	};
 	let a = null;
 	let b = null;
@@ -708,6 +712,29 @@ async function scaleOut() {
 		figure('anonymous budget of 127.0.0.3 through nginx', Number(other.headers['ratelimit-remaining']));
 		check(anon.every((x, i) => x.status === 401 && x.rem === anonBudget - 1 - i), 'anonymous budget keyed by the real client through nginx, shared with direct requests, not escaped by a forged X-Forwarded-For', anon);
 		check(Number(other.headers['ratelimit-remaining']) === anonBudget - 1, 'another client behind the same nginx has its own budget', other.headers['ratelimit-remaining']);
+
+		// Mail: both nodes run the outbox worker on the shared table; sign-ups through nginx
+		// (verification mail queued by whichever node answered) are each delivered once.
+		const signups = Array.from({ length: 16 }, (_, i) => `scale-mail${i}-${Date.now().toString(36)}@example.com`);
+		const regs = await pool(signups, 4, (email, i) =>
+			call(proxy.url, 'POST', '/auth/register', { body: { email, password: `Mail!${Math.random().toString(36).slice(2)}-Qx7`, firstName: 'M' }, localAddress: i % 2 ? '127.0.0.4' : '127.0.0.6' }),
+		);
+		const rcpt = () => {
+			const per = new Map();
+			for (const m of smtp.messages()) for (const r of m.rcptTos) per.set(r.toLowerCase(), (per.get(r.toLowerCase()) || 0) + 1);
+			return per;
+		};
+		const tMail = Date.now();
+		while (Date.now() - tMail < 15000 && signups.some((e) => !rcpt().has(e))) await sleep(200);
+		await sleep(2500); // both workers poll every second: a second copy would arrive by now
+		const per = rcpt();
+		const mailUpstreams = {};
+		for (const l of proxy.accessLog().filter((x) => x.uri === '/api/v1/auth/register').slice(-signups.length)) {
+			const n = upstreamNodes(l, ports).pop();
+			mailUpstreams[n] = (mailUpstreams[n] || 0) + 1;
+		}
+		figure('sign-ups through nginx: mails received', { signups: signups.length, answered: [...new Set(regs.map((r) => r.status))], byNode: mailUpstreams, recipients: signups.filter((e) => per.has(e)).length, copies: signups.reduce((n, e) => n + (per.get(e) || 0), 0) });
+		check(regs.every((r) => r.status === 202) && signups.every((e) => per.get(e) === 1), 'every sign-up mail delivered exactly once with two outbox workers', signups.filter((e) => per.get(e) !== 1).map((e) => `${e}: ${per.get(e) || 0}`));
 
 		// Node A SIGKILLed mid write-load through nginx. The load's account is ADMIN (PREMIUM
 		// budget) so that the small budget above does not apply.
@@ -837,6 +864,7 @@ async function scaleOut() {
 		if (a && !a.exitInfo) await a.stop();
 		if (b && !b.exitInfo) await b.stop();
 		await redis.stop();
+		await smtp.stop();
 		await cluster.destroy();
 	}
 }

@@ -29,7 +29,6 @@ export const PROXY_DIRECTIVES = [
 	'proxy_set_header Connection "";',
 	'proxy_set_header Host $http_host;',
 	'proxy_set_header X-Forwarded-For $remote_addr;',
-	'proxy_set_header X-Forwarded-Proto $scheme;',
 	'proxy_connect_timeout 2s;',
 	'proxy_send_timeout 30s;',
 	'proxy_read_timeout 60s;',
