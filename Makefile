@@ -97,9 +97,10 @@ fuzz:
 
 # Fault and scale-out tests (issue 10): PostgreSQL, Redis, SMTP and the server itself killed or
 # paused under load, a soak (RELIABILITY_SOAK_SECONDS, default 60) and two nodes on one
-# PostgreSQL + Redis; see tests/reliability/run.mjs. Takes minutes, so not part of `make test`.
+# PostgreSQL + Redis behind nginx; see tests/reliability/run.mjs. Takes minutes, so not part of
+# `make test`.
 reliability:
-	@scripts/deps.sh test
+	@scripts/deps.sh reliability
 	@$(MAKE) --no-print-directory build
 	@node tests/reliability/run.mjs --build $(BUILD)
 

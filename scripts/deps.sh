@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs, on Debian 12, every package needed to build, run, test and benchmark crm.
 # Only missing packages are installed; with all present it does nothing and says nothing.
-# Usage: scripts/deps.sh [run|test|bench|all]   (default: all)
+# Usage: scripts/deps.sh [run|test|reliability|bench|all]   (default: all)
 set -eu
 
 want=${1:-all}
@@ -10,14 +10,19 @@ build="make gcc pkg-config python3 python3-yaml libmicrohttpd-dev libjansson-dev
 libhiredis-dev libsodium-dev libcrypt-dev libjwt-dev libcurl4-openssl-dev libutf8proc-dev libssl-dev"
 runtime=""
 testing="python3-yaml postgresql redis-server python3-aiosmtpd clang libclang-rt-14-dev sqlite3"
+# `make reliability`: the scale-out scenario puts nginx in front of two nodes. The harness runs
+# /usr/sbin/nginx itself with a config in a temporary directory; the package's own service and
+# /etc/nginx are not used.
+reliability="nginx"
 bench="wrk postgresql-contrib sqlmap"
 
 case "$want" in
 run) pkgs="$build $runtime" ;;
 test) pkgs="$build $runtime $testing" ;;
+reliability) pkgs="$build $runtime $testing $reliability" ;;
 bench) pkgs="$build $runtime $testing $bench" ;;
-all) pkgs="$build $runtime $testing $bench" ;;
-*) echo "usage: $0 [run|test|bench|all]" >&2; exit 64 ;;
+all) pkgs="$build $runtime $testing $reliability $bench" ;;
+*) echo "usage: $0 [run|test|reliability|bench|all]" >&2; exit 64 ;;
 esac
 
 missing=""

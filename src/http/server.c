@@ -265,7 +265,10 @@ static enum MHD_Result queue(struct MHD_Connection *con, struct request *req)
 		MHD_add_response_header(resp, "Content-Type", r->content_type);
 	for (size_t i = 0; i < r->nheaders; i++)
 		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
-	if (r->close)
+	/* While draining (SIGTERM), every answer closes its connection: a proxy holding kept-alive
+	 * connections to this node then opens new ones, which are refused (the listening socket is
+	 * closed), and sends the next requests to another node before anything was sent here. */
+	if (r->close || atomic_load(&req->app->draining))
 		MHD_add_response_header(resp, "Connection", "close");
 	enum MHD_Result ret = MHD_queue_response(con, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);

@@ -176,6 +176,10 @@ struct store_ops {
 				   long long since, int *count);
 	/* Up to max pending rows due at now, oldest first (caller frees). Returns count. */
 	int (*outbox_select_due)(struct db *db, long long now, int max, struct outbox_row **rows);
+	/* Claims a row for one delivery attempt: moves next_attempt_at to `until` if the row is
+	 * still pending and due at now. Returns 1 when claimed, 0 when another worker (another
+	 * node on the same store) claimed or finished it first. */
+	int (*outbox_claim)(struct db *db, long long id, long long now, long long until);
 	/* Marks sent (sent_at = now); erase_bodies clears subject-independent bodies. */
 	int (*outbox_mark_sent)(struct db *db, long long id, long long now, bool erase_bodies);
 	/* Schedules a retry (attempts + 1, next_attempt_at, last_error) or, when failed is

@@ -1042,9 +1042,13 @@ describe(`foundation [${STORE}]`, () => {
 
 		// A login request whose body is still being uploaded is in flight: the server must
 		// wait for it (SPEC §1.6 parses the login body before anything else answers).
-		async function startInFlightLogin(s) {
+		async function startInFlightLogin(s, { keepAlive = false } = {}) {
 			const body = JSON.stringify({ email: 'nobody@example.com', password: 'not-the-password-1' });
-			const head = rawHead('POST', '/api/v1/auth/login', { 'Content-Type': 'application/json', 'Content-Length': String(body.length), Connection: 'close' });
+			const head = rawHead('POST', '/api/v1/auth/login', {
+				'Content-Type': 'application/json',
+				'Content-Length': String(body.length),
+				...(keepAlive ? {} : { Connection: 'close' }),
+			});
 			const sock = net.connect(s.port, '127.0.0.1');
 			let data = Buffer.alloc(0);
 			let closed = false;
@@ -1087,6 +1091,27 @@ describe(`foundation [${STORE}]`, () => {
 				idle.destroy();
 				const r = await Promise.race([s.exited, sleep(10000).then(() => null)]);
 				assert.ok(r, 'exited after the in-flight request finished');
+				assert.equal(r.code, 0, s.output().slice(-2000));
+			} finally {
+				await s.stop(100);
+			}
+		});
+
+		// A proxy keeps connections to the node open: answers given while draining close theirs,
+		// so that its next requests go to a new connection, refused, hence to another node.
+		test('while draining, an answer on a kept-alive connection closes it', async () => {
+			const s = await startServer({ env: { SHUTDOWN_TIMEOUT_SECONDS: '20' } });
+			try {
+				const f = await startInFlightLogin(s, { keepAlive: true });
+				s.kill('SIGTERM');
+				await sleep(200);
+				f.sock.write(f.rest);
+				await waitUntil(() => parseStatus(f.data()), { timeoutMs: 5000, message: 'the in-flight answer' });
+				const head = f.data().toString('latin1').split('\r\n\r\n')[0];
+				assert.match(head, /\r\nconnection: *close(\r\n|$)/i, head);
+				await waitUntil(() => f.closed(), { timeoutMs: 3000, message: 'the server to close the connection' });
+				const r = await Promise.race([s.exited, sleep(10000).then(() => null)]);
+				assert.ok(r, 'exited after the answer');
 				assert.equal(r.code, 0, s.output().slice(-2000));
 			} finally {
 				await s.stop(100);

@@ -7,13 +7,16 @@ import http from 'node:http';
 import { request } from '../support/server.mjs';
 import { sleep } from '../support/cleanup.mjs';
 
-/** One JSON call to /api/v1<p>; never throws: network failures resolve {status: 0, error}. */
-export async function call(base, method, p, { token, body, agent = false, timeoutMs = 15000 } = {}) {
-	const headers = { 'User-Agent': 'crm-reliability/1.0' };
+/**
+ * One JSON call to /api/v1<p>; never throws: network failures resolve {status: 0, error}.
+ * headers: extra request headers; localAddress: the connection's source address (see request()).
+ */
+export async function call(base, method, p, { token, body, agent = false, timeoutMs = 15000, headers: extra, localAddress } = {}) {
+	const headers = { 'User-Agent': 'crm-reliability/1.0', ...extra };
 	if (token) headers.Authorization = `Bearer ${token}`;
 	const t0 = performance.now();
 	try {
-		const r = await request(`${base}/api/v1${p}`, { method, headers, body, agent, timeoutMs });
+		const r = await request(`${base}/api/v1${p}`, { method, headers, body, agent, timeoutMs, localAddress });
 		r.ms = performance.now() - t0;
 		return r;
 	} catch (e) {
@@ -56,12 +59,15 @@ export function latencySummary(list) {
  * retry never duplicates); a network failure or timeout, and a 503 without Retry-After (a write
  * whose commit the store never confirmed), abandon the marker (its outcome is unknown, so it
  * may or may not exist, but at most once). Every answer is counted under the current phase.
+ * unknownStatuses lists further statuses whose outcome is unknown, treated like a network
+ * failure: a proxy's 502/504 for a request that was sent to a node that died before answering
+ * (never acknowledged, never retried). Such writes are recorded in `unknown`.
  * getBase() and getToken() are read on every request, so that the scenario can move the load
  * to a restarted server.
  */
 export class WriteLoad {
-	constructor({ getBase, getToken, workers = 8, interactions = true, retryDelayMs = 100, timeoutMs = 15000, tag = 'w', pauseMs = 0 }) {
-		Object.assign(this, { getBase, getToken, workers, interactions, retryDelayMs, timeoutMs, tag, pauseMs });
+	constructor({ getBase, getToken, workers = 8, interactions = true, retryDelayMs = 100, timeoutMs = 15000, tag = 'w', pauseMs = 0, unknownStatuses = [] }) {
+		Object.assign(this, { getBase, getToken, workers, interactions, retryDelayMs, timeoutMs, tag, pauseMs, unknownStatuses });
 		this.phase = 'before';
 		this.contacts = new Map(); // id -> marker
 		this.interactionIds = new Map(); // id -> marker
@@ -69,7 +75,9 @@ export class WriteLoad {
 		this.latency = {}; // phase -> [ms] of every answer
 		this.bad503 = []; // 503 answers not service_unavailable with Retry-After: 5 or unconfirmed
 		this.unconfirmed = 0; // 503 answers for a write the store never confirmed
-		this.unexpected = []; // answers that are neither 2xx, 503, 401 nor network errors
+		this.unexpected = []; // answers that are neither 2xx, 503, 401, unknownStatuses nor network errors
+		this.unknown = []; // {phase, status, path, marker, at} of writes whose outcome is unknown
+		this.answers = []; // {at (epoch ms), status} of every answer, in order
 		this.stopped = false;
 		this.seq = 0;
 	}
@@ -79,6 +87,7 @@ export class WriteLoad {
 		const key = r.status === 0 ? 'neterr' : String(r.status);
 		ph[key] = (ph[key] || 0) + 1;
 		(this.latency[this.phase] ||= []).push(r.ms);
+		this.answers.push({ at: Date.now(), status: r.status });
 		if (r.status === 503) {
 			const code = r.json?.code ?? r.json?.error?.code;
 			const unconfirmed = r.headers['retry-after'] === undefined && /may have been applied/.test(r.json?.message || '');
@@ -87,18 +96,20 @@ export class WriteLoad {
 				if (this.bad503.length < 5) this.bad503.push({ retryAfter: r.headers['retry-after'], code, text: r.text.slice(0, 200) });
 				else this.bad503.push(null);
 			}
-		} else if (r.status !== 0 && r.status !== 401 && (r.status < 200 || r.status > 299)) {
+		} else if (r.status !== 0 && r.status !== 401 && !this.unknownStatuses.includes(r.status) && (r.status < 200 || r.status > 299)) {
 			this.unexpected.push({ phase: this.phase, status: r.status, text: r.text.slice(0, 200) });
 		}
 	}
 
-	/** Sends one write until it is acknowledged, abandoned (network error) or the load stops. */
-	async write(p, body) {
+	/** Sends one write until it is acknowledged, abandoned (outcome unknown) or the load stops. */
+	async write(p, body, marker) {
 		for (;;) {
 			const r = await call(this.getBase(), 'POST', p, { token: this.getToken(), body, timeoutMs: this.timeoutMs });
 			this.count(r);
 			if (r.status === 201) return r.json.data;
-			if (r.status !== 503 || r.headers['retry-after'] === undefined || this.stopped) return null;
+			const unconfirmed = r.status === 503 && r.headers['retry-after'] === undefined;
+			if (r.status === 0 || this.unknownStatuses.includes(r.status) || unconfirmed) this.unknown.push({ phase: this.phase, status: r.status, path: p, marker, at: Date.now() });
+			if (r.status !== 503 || unconfirmed || this.stopped) return null;
 			await sleep(this.retryDelayMs);
 		}
 	}
@@ -107,7 +118,7 @@ export class WriteLoad {
 		const mine = [];
 		while (!this.stopped) {
 			const marker = `${this.tag}${w}-${this.seq++}`;
-			const c = await this.write('/contacts', { firstName: marker });
+			const c = await this.write('/contacts', { firstName: marker }, marker);
 			if (c) {
 				this.contacts.set(c.id, marker);
 				mine.push(c.id);
@@ -115,7 +126,7 @@ export class WriteLoad {
 			if (this.interactions && mine.length && !this.stopped) {
 				const contactId = mine[Math.floor(Math.random() * mine.length)];
 				const im = `${marker}-i`;
-				const i = await this.write('/interactions', { contactId, type: 'call', occurredAt: new Date().toISOString(), notes: im });
+				const i = await this.write('/interactions', { contactId, type: 'call', occurredAt: new Date().toISOString(), notes: im }, im);
 				if (i) this.interactionIds.set(i.id, im);
 			}
 			if (this.pauseMs) await sleep(this.pauseMs);

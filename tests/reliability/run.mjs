@@ -2,7 +2,7 @@
 // Fault and scale-out tests (`make reliability`, issue 10; not part of `make test`):
 //   node tests/reliability/run.mjs --build build [--only name,name]
 // Each scenario starts its own services on loopback (throwaway PostgreSQL, Redis, SMTP capture,
-// crm servers, all stopped by pid through tests/support/cleanup.mjs), drives a bounded load,
+// nginx, crm servers, all stopped by pid through tests/support/cleanup.mjs), drives a bounded load,
 // injects one fault, prints its figures and its checks, and the run ends with "N passed, N
 // failed" (exit 1 when anything failed). The crm binary is copied first, so that a rebuild
 // during the run does not change the program under test between restarts.
@@ -21,7 +21,8 @@ import { startRedis, redisCommand, redisPingRaw } from '../support/redis.mjs';
 import { startSmtp } from '../support/smtp.mjs';
 import { sql, makeAdmin } from '../support/db.mjs';
 import { onCleanup, cancelCleanup, trackPid, untrackPid, pidAlive, killPid, tempDir, findExecutable, sleep } from '../support/cleanup.mjs';
-import { call, newAccount, login, WriteLoad, verifyWrites, latencySummary, procFigures, childPids, pool } from './load.mjs';
+import { startNginx, SERVER_PARAMS, UPSTREAM_DIRECTIVES, SERVER_DIRECTIVES, PROXY_DIRECTIVES } from '../support/nginx.mjs';
+import { call, newAccount, login, WriteLoad, verifyWrites, listAll, latencySummary, procFigures, childPids, pool } from './load.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -592,80 +593,283 @@ async function soak() {
 	}
 }
 
-/** Scale-out: two crm servers on one PostgreSQL and one Redis. */
+/** The node ("A", "B") that finally answered an nginx access-log line ("A, B" = retried). */
+function upstreamNodes(line, ports) {
+	return String(line.upstream || '')
+		.split(/,\s*/)
+		.filter(Boolean)
+		.map((u) => Object.keys(ports).find((k) => u === `127.0.0.1:${ports[k]}`) || u);
+}
+
+/** Sum of the crm_http_requests_total series of one route and method on a node. */
+async function requestCount(base, route, method, status) {
+	const lines = await metric(base, 'crm_http_requests_total{');
+	return lines
+		.filter((l) => l.includes(`route="${route}"`) && l.includes(`method="${method}"`) && (!status || l.includes(`status="${status}"`)))
+		.reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+}
+
+/**
+ * Scale-out: two crm nodes on one PostgreSQL and one Redis, behind nginx (tests/support/nginx.mjs,
+ * the configuration of docs/deploy.md). Checks, all answered through nginx unless named: a session
+ * is valid everywhere; a session revoked on node A directly is refused at once on node B directly
+ * and through nginx (both upstreams); the rate-limit budget is one budget across A, B and nginx,
+ * and through nginx it is keyed by the real client (X-Forwarded-For with TRUST_PROXY); node A is
+ * SIGKILLed mid write-load: nginx moves new requests to B, requests that were in flight on A get
+ * 502 (outcome unknown: never acknowledged, never retried), every acknowledged write is present
+ * exactly once; A restarts and nginx sends it traffic again; finally B drains on SIGTERM. Mail
+ * queued through either node is delivered once (both run the outbox worker).
+ */
 async function scaleOut() {
 	const cluster = await PgCluster.start();
 	const redis = await startRedis();
 	const dbUrl = await cluster.createDatabase();
+	const proxyPort = await (await import('../support/ports.mjs')).freePort();
+	const smtp = await startSmtp();
 	const secret = 'r'.repeat(20) + Math.random().toString(36).slice(2).padEnd(24, 'x');
 	const budget = 30;
+	const anonBudget = 20;
+	// Shared by every node (docs/deploy.md): store, Redis, secrets, public origin, proxy list.
 	const env = {
 		...QUIET,
 		...OPEN_LIMITS,
 		RATE_LIMIT_MAX: budget,
+		RATE_LIMIT_ANON_MAX: anonBudget,
 		DATABASE_URL: dbUrl,
 		REDIS_URL: redis.url,
 		ACCESS_TOKEN_SECRET: secret,
 		SESSION_SECRET: secret.split('').reverse().join(''),
-		BASE_URL: 'http://localhost:8080',
+		BASE_URL: `http://127.0.0.1:${proxyPort}`,
+		TRUST_PROXY: '127.0.0.1',
+		SMTP_URL: smtp.url,
+		SMTP_TLS: 'none',
 	};
-	const a = await startServer({ store: 'postgres', env, migrate: true });
-	const b = await startServer({ store: 'postgres', env });
+	let a = null;
+	let b = null;
+	let proxy = null;
+	let load = null;
+	const reads = { stopped: true, done: Promise.resolve() };
 	try {
-		const acct = await newAccount(a.url, 'scale');
-		const onB = await call(b.url, 'GET', '/me', { token: acct.token });
-		check(onB.status === 200, 'a session created on node A is valid on node B', onB.status);
-		// Shared budget: alternate nodes; RateLimit-Remaining must fall by one across both.
-		const rem = [];
-		for (let i = 0; i < 6; i++) {
-			const r = await call(i % 2 ? b.url : a.url, 'GET', '/me', { token: acct.token });
-			rem.push(Number(r.headers['ratelimit-remaining']));
-		}
-		const strictlyDown = rem.every((x, i) => i === 0 || x === rem[i - 1] - 1);
-		let first429 = null;
-		for (let i = 0; i < budget + 5 && first429 === null; i++) {
-			const r = await call(i % 2 ? b.url : a.url, 'GET', '/me', { token: acct.token });
-			if (r.status === 429) first429 = { node: i % 2 ? 'B' : 'A', requestNo: 1 + rem.length + i + 1, retryAfter: r.headers['retry-after'] };
-		}
-		figure('RateLimit-Remaining alternating A/B', rem);
-		figure('first 429 (budget, node, request # counted from the first /me)', { budget, ...first429 });
-		check(strictlyDown, 'rate-limit budget shared through Redis (Remaining falls by 1 across nodes)', rem);
-		check(first429 !== null && first429.requestNo === budget + 1, 'the request after the budget is refused (429), whichever node', first429);
-		// Revocation: a second account (fresh budget), log out on A, refused on B at once.
-		const acct2 = await newAccount(a.url, 'scale2');
-		const pre = await call(b.url, 'GET', '/me', { token: acct2.token });
+		a = await startServer({ store: 'postgres', env, migrate: true });
+		b = await startServer({ store: 'postgres', env });
+		const ports = { A: a.port, B: b.port };
+		proxy = await startNginx({ upstreams: [a.port, b.port], port: proxyPort });
+		const via = { A: a.url, B: b.url, nginx: proxy.url };
+		const logSince = (n) => proxy.accessLog().slice(n);
+
+		// Sessions: created through nginx, valid on each node and through nginx.
+		const acct = await newAccount(proxy.url, 'scale');
+		const seen = {};
+		for (const [k, u] of Object.entries(via)) seen[k] = (await call(u, 'GET', '/me', { token: acct.token })).status;
+		figure('session created through nginx: GET /me', seen);
+		check(Object.values(seen).every((st) => st === 200), 'a session created through nginx is valid on node A, node B and through nginx', seen);
+		// The client address behind the proxy: a login from 127.0.0.5 through nginx.
+		const li = await call(proxy.url, 'POST', '/auth/login', { body: { email: acct.email, password: acct.password }, localAddress: '127.0.0.5' });
+		const sessions = li.status === 200 ? await call(proxy.url, 'GET', '/me/sessions', { token: li.json.data.accessToken }) : null;
+		const cur = sessions?.json?.data?.find((x) => x.current);
+		figure('ipAddress of a session opened from 127.0.0.5 through nginx', cur?.ipAddress ?? li.status);
+		check(cur?.ipAddress === '127.0.0.5', 'the node records the client behind nginx (X-Forwarded-For, TRUST_PROXY), not the proxy', cur ?? li.text);
+
+		// Revocation: log out on node A directly; refused at once on B directly and through nginx.
+		const acct2 = await newAccount(proxy.url, 'scale-rev');
+		const pre = { B: (await call(b.url, 'GET', '/me', { token: acct2.token })).status, nginx: (await call(proxy.url, 'GET', '/me', { token: acct2.token })).status };
 		const lo = await call(a.url, 'POST', '/auth/logout', { token: acct2.token });
-		const post = await call(b.url, 'GET', '/me', { token: acct2.token });
-		figure('logout on A, then GET /me on B', `${pre.status} → logout ${lo.status} → ${post.status} ${(post.json?.code ?? post.json?.error?.code) || ''}`);
-		check(pre.status === 200 && (lo.status === 204 || lo.status === 200) && post.status === 401, 'logout on node A revokes the session on node B at once', { pre: pre.status, lo: lo.status, post: post.status, text: lo.text.slice(0, 200) });
-		// A node SIGKILLed mid-load: the client fails over to the other node (what a proxy's
-		// next-upstream does); every write acknowledged by either node is present. The load's
-		// account is ADMIN (PREMIUM budget) so that the small shared budget above does not apply.
-		const acct3 = await newAccount(a.url, 'scale3');
+		const postB = await call(b.url, 'GET', '/me', { token: acct2.token });
+		const mark = proxy.accessLog().length;
+		const postN = [];
+		for (let i = 0; i < 4; i++) postN.push(await call(proxy.url, 'GET', '/me', { token: acct2.token }));
+		const hit = logSince(mark).filter((l) => l.uri === '/api/v1/me').map((l) => upstreamNodes(l, ports).pop());
+		figure('logout on A directly, then GET /me', { before: pre, logout: lo.status, B: `${postB.status} ${postB.json?.code ?? ''}`, nginx: postN.map((r) => r.status), nginxUpstreams: hit });
+		check(pre.B === 200 && pre.nginx === 200 && (lo.status === 204 || lo.status === 200), 'session valid on B and through nginx before the logout on A', { pre, lo: lo.status });
+		check(postB.status === 401, 'logout on node A: refused on node B directly at once', postB.status);
+		check(postN.every((r) => r.status === 401) && hit.includes('A') && hit.includes('B'), 'logout on node A: refused through nginx at once, on both upstreams', { statuses: postN.map((r) => r.status), hit });
+
+		// One rate-limit budget per user across A, B and nginx (Redis).
+		const acctR = await newAccount(proxy.url, 'scale-rl');
+		const order = ['A', 'B', 'nginx'];
+		const rem = [];
+		let first429 = null;
+		for (let i = 0; i < budget + 3 && !first429; i++) {
+			const k = order[i % order.length];
+			const r = await call(via[k], 'GET', '/me', { token: acctR.token });
+			if (r.status === 429) first429 = { via: k, requestNo: i + 1, retryAfter: r.headers['retry-after'], code: r.json?.code };
+			else rem.push(Number(r.headers['ratelimit-remaining']));
+		}
+		const remOk = rem.length === budget && rem.every((x, i) => x === budget - 1 - i);
+		figure('user budget: RateLimit-Remaining cycling A, B, nginx', `${rem.slice(0, 6).join(', ')}, …, ${rem.slice(-3).join(', ')}`);
+		figure('first 429 (budget, path, request #)', { budget, ...first429 });
+		check(remOk, 'user budget shared: Remaining falls by 1 per request whichever node or nginx answers', rem);
+		check(first429?.requestNo === budget + 1 && first429?.code === 'rate_limited' && Number(first429?.retryAfter) >= 1, 'the request after the budget is refused (429 with Retry-After), whichever path', first429);
+
+		// The anonymous budget is keyed by the client address: the same key for a client at
+		// 127.0.0.2 directly and through nginx, whatever X-Forwarded-For it sends; another
+		// client (127.0.0.3) through the same nginx has its own budget.
+		const spoof = { 'X-Forwarded-For': '203.0.113.7' };
+		const anonPaths = [['nginx', {}], ['A', {}], ['B', {}], ['nginx', spoof], ['A', spoof]];
+		const anon = [];
+		for (let i = 0; i < 10; i++) {
+			const [k, h] = anonPaths[i % anonPaths.length];
+			const r = await call(via[k], 'GET', '/me', { localAddress: '127.0.0.2', headers: h });
+			anon.push({ k, status: r.status, rem: Number(r.headers['ratelimit-remaining']) });
+		}
+		const other = await call(proxy.url, 'GET', '/me', { localAddress: '127.0.0.3' });
+		figure('anonymous budget of 127.0.0.2 (nginx, A, B, nginx+spoofed XFF, A+spoofed XFF) ×2', anon.map((x) => x.rem));
+		figure('anonymous budget of 127.0.0.3 through nginx', Number(other.headers['ratelimit-remaining']));
+		check(anon.every((x, i) => x.status === 401 && x.rem === anonBudget - 1 - i), 'anonymous budget keyed by the real client through nginx, shared with direct requests, not escaped by a forged X-Forwarded-For', anon);
+		check(Number(other.headers['ratelimit-remaining']) === anonBudget - 1, 'another client behind the same nginx has its own budget', other.headers['ratelimit-remaining']);
+
+		// Mail: both nodes run the outbox worker on the shared table; sign-ups through nginx
+		// (verification mail queued by whichever node answered) are each delivered once.
+		const signups = Array.from({ length: 16 }, (_, i) => `scale-mail${i}-${Date.now().toString(36)}@example.com`);
+		const regs = await pool(signups, 4, (email, i) =>
+			call(proxy.url, 'POST', '/auth/register', { body: { email, password: `Mail!${Math.random().toString(36).slice(2)}-Qx7`, firstName: 'M' }, localAddress: i % 2 ? '127.0.0.4' : '127.0.0.6' }),
+		);
+		const rcpt = () => {
+			const per = new Map();
+			for (const m of smtp.messages()) for (const r of m.rcptTos) per.set(r.toLowerCase(), (per.get(r.toLowerCase()) || 0) + 1);
+			return per;
+		};
+		const tMail = Date.now();
+		while (Date.now() - tMail < 15000 && signups.some((e) => !rcpt().has(e))) await sleep(200);
+		await sleep(2500); // both workers poll every second: a second copy would arrive by now
+		const per = rcpt();
+		const mailUpstreams = {};
+		for (const l of proxy.accessLog().filter((x) => x.uri === '/api/v1/auth/register').slice(-signups.length)) {
+			const n = upstreamNodes(l, ports).pop();
+			mailUpstreams[n] = (mailUpstreams[n] || 0) + 1;
+		}
+		figure('sign-ups through nginx: mails received', { signups: signups.length, answered: [...new Set(regs.map((r) => r.status))], byNode: mailUpstreams, recipients: signups.filter((e) => per.has(e)).length, copies: signups.reduce((n, e) => n + (per.get(e) || 0), 0) });
+		check(regs.every((r) => r.status === 202) && signups.every((e) => per.get(e) === 1), 'every sign-up mail delivered exactly once with two outbox workers', signups.filter((e) => per.get(e) !== 1).map((e) => `${e}: ${per.get(e) || 0}`));
+
+		// Node A SIGKILLed mid write-load through nginx. The load's account is ADMIN (PREMIUM
+		// budget) so that the small budget above does not apply.
+		const acct3 = await newAccount(proxy.url, 'scale-load');
 		await makeAdmin(a, acct3.email);
-		await login(a.url, acct3);
-		let target = a;
-		const load = new WriteLoad({ getBase: () => target.url, getToken: () => acct3.token, workers: 8 }).start();
+		await login(proxy.url, acct3);
+		const phases = [];
+		load = new WriteLoad({ getBase: () => proxy.url, getToken: () => acct3.token, workers: 8, unknownStatuses: [502, 504] });
+		const setPhase = (name) => {
+			load.phase = name;
+			phases.push([name, Date.now()]);
+		};
+		setPhase('both');
+		load.start();
+		// Reads alongside (idempotent: nginx may retry them on the other node).
+		Object.assign(reads, { stopped: false, byPhase: {}, answers: [] });
+		reads.done = Promise.all(
+			[0, 1].map(async () => {
+				while (!reads.stopped) {
+					const r = await call(proxy.url, 'GET', '/contacts?limit=5', { token: acct3.token });
+					const ph = (reads.byPhase[load.phase] ||= {});
+					const key = r.status === 0 ? 'neterr' : String(r.status);
+					ph[key] = (ph[key] || 0) + 1;
+					reads.answers.push({ at: Date.now(), status: r.status });
+					await sleep(20);
+				}
+			}),
+		);
 		await sleep(2000);
-		load.phase = 'A-killed';
+		setPhase('A-killed');
+		const tKill = Date.now();
 		a.kill('SIGKILL');
 		await a.exited;
-		target = b;
-		await sleep(200);
-		load.phase = 'on-B';
+		await sleep(1000);
+		setPhase('A-down');
 		await sleep(2000);
-		await load.stop();
-		const v = await verifyWrites(b.url, acct3.token, load);
-		figure('node A SIGKILLed mid-load, load moved to B: answers by phase', fmtPhases(load));
-		figure('writes (checked on B)', v);
-		check(v.presentContacts === v.ackedContacts && v.presentInteractions === v.ackedInteractions, 'no acknowledged write lost when a node dies', v.missing);
-		check(v.duplicateContacts === 0 && v.duplicateInteractions === 0, 'no duplicate rows');
+		setPhase('A-restarted');
+		a = await startServer({ store: 'postgres', env, port: ports.A });
+		const tUp = Date.now();
+		let backMs = null;
+		while (Date.now() - tUp < 15000) {
+			if (logSince(0).some((l) => l.t * 1000 >= tUp && upstreamNodes(l, ports).pop() === 'A' && l.status < 300)) {
+				backMs = Date.now() - tUp;
+				break;
+			}
+			await sleep(100);
+		}
+		setPhase('A-back');
+		await sleep(2000);
+		// Graceful drain: SIGTERM node B under load.
+		setPhase('B-draining');
+		const tTerm = Date.now();
+		b.kill('SIGTERM');
+		const bExit = await b.exited;
+		const drainMs = Date.now() - tTerm;
+		setPhase('B-gone');
+		await sleep(1000);
+		reads.stopped = true;
+		await Promise.all([load.stop(), reads.done]);
+		phases.push(['end', Date.now()]);
+
+		// Per phase, from nginx's access log: answers by the node that gave them.
+		const log = proxy.accessLog();
+		const upstreamByPhase = {};
+		for (let i = 0; i + 1 < phases.length; i++) {
+			const [name, from] = phases[i];
+			const to = phases[i + 1][1];
+			const c = { A: 0, B: 0, retriedOnOther: 0, failed: 0 };
+			for (const l of log) {
+				if (l.t * 1000 < from || l.t * 1000 >= to) continue;
+				const nodes = upstreamNodes(l, ports);
+				if (l.status >= 500) c.failed++;
+				else if (nodes.length) c[nodes[nodes.length - 1]] = (c[nodes[nodes.length - 1]] || 0) + 1;
+				if (nodes.length > 1) c.retriedOnOther++;
+			}
+			upstreamByPhase[name] = c;
+		}
+		const v = await verifyWrites(proxy.url, acct3.token, load);
+		const allContacts = await listAll(proxy.url, acct3.token, '/contacts');
+		const allInteractions = await listAll(proxy.url, acct3.token, '/interactions');
+		const stored = new Set([...allContacts.map((c) => c.firstName), ...allInteractions.map((x) => x.notes)]);
+		const unknownPresent = load.unknown.filter((u) => stored.has(u.marker)).length;
+		const bad = [...load.answers, ...reads.answers].filter((x) => x.at >= tKill && (x.status < 200 || x.status > 299));
+		const firstOk = load.answers.find((x) => x.at >= tKill && x.status === 201);
+		const failed502 = Object.values(load.byPhase).reduce((n, ph) => n + (ph['502'] || 0), 0);
+		const aPosts = await requestCount(a.url, '/api/v1/contacts', 'POST', 201);
+		figure('writes through nginx: answers by phase', fmtPhases(load));
+		figure('reads through nginx: answers by phase', reads.byPhase);
+		figure('answered by node, per phase (nginx access log)', upstreamByPhase);
+		figure('write latency ms by phase', fmtLat(load));
+		const unknownByPhase = {};
+		for (const u of load.unknown) unknownByPhase[u.phase] = (unknownByPhase[u.phase] || 0) + 1;
+		figure('502 answers (outcome unknown: not acknowledged, not retried)', { count: failed502, byPhase: unknownByPhase, foundInStore: unknownPresent });
+		figure('failover after SIGKILL of A', { lastFailureMs: bad.length ? bad[bad.length - 1].at - tKill : null, firstAckMs: firstOk ? firstOk.at - tKill : null, failuresAfterKill: bad.length });
+		figure('A back in nginx rotation after restart (ms from healthy)', backMs);
+		figure('POST /contacts 201 on restarted A (its /metrics)', aPosts);
+		figure('node B drain on SIGTERM under load', { exit: bExit, ms: drainMs });
+		figure('writes: acked vs present (checked through nginx)', v);
+		check(v.presentContacts === v.ackedContacts && v.presentInteractions === v.ackedInteractions, 'every acknowledged write present after the node kill and drain', v.missing);
+		check(v.duplicateContacts === 0 && v.duplicateInteractions === 0, 'no duplicate rows (no write applied twice)');
 		check(load.unexpected.length === 0, 'no unexpected statuses', load.unexpected.slice(0, 5));
-		await stopClean(b, 'node B');
+		check(load.unknown.every((u) => u.phase === 'A-killed' && u.status === 502), 'unacknowledged answers only for requests in flight on the killed node (502)', load.unknown.slice(0, 5));
+		check(failed502 <= load.workers, `at most one 502 per load worker (${load.workers}) in flight at the kill`, failed502);
+		const writeFailsOutsideKill = Object.entries(load.byPhase).filter(([ph, c]) => ph !== 'A-killed' && Object.keys(c).some((k) => !/^2/.test(k)));
+		check(writeFailsOutsideKill.length === 0, 'every write answered 2xx outside the moment of the kill (failover and drain invisible)', writeFailsOutsideKill);
+		const readFails = Object.entries(reads.byPhase).filter(([, c]) => Object.keys(c).some((k) => !/^2/.test(k)));
+		check(readFails.length === 0, 'every read answered 2xx in every phase (idempotent requests retried on the other node)', reads.byPhase);
+		check((upstreamByPhase['A-down']?.A || 0) === 0 && (upstreamByPhase['A-down']?.B || 0) > 0, 'while A is down, nginx answers everything from B', upstreamByPhase['A-down']);
+		check(backMs !== null && (upstreamByPhase['A-back']?.A || 0) > 0 && aPosts > 0, 'nginx sends traffic to A again after its restart', { backMs, phase: upstreamByPhase['A-back'], aPosts });
+		check((upstreamByPhase['B-gone']?.B || 0) === 0 && (upstreamByPhase['B-gone']?.A || 0) > 0, 'after B drained, nginx answers everything from A', upstreamByPhase['B-gone']);
+		check(bExit.code === 0, 'node B exits 0 after SIGTERM under load', bExit);
+		const sanB = /ERROR: (Address|Leak)Sanitizer|runtime error:/.exec(b.stderr());
+		check(!sanB, 'node B: no sanitizer report', sanB ? b.stderr().slice(sanB.index, sanB.index + 1500) : undefined);
+		// The document shows the configuration tested here.
+		const docPath = path.join(ROOT, 'docs', 'deploy.md');
+		const doc = fs.existsSync(docPath) ? fs.readFileSync(docPath, 'utf8') : '';
+		const missingInDoc = [SERVER_PARAMS, ...UPSTREAM_DIRECTIVES, ...SERVER_DIRECTIVES, ...PROXY_DIRECTIVES].filter((d) => !doc.includes(d));
+		check(missingInDoc.length === 0, 'docs/deploy.md shows the tested nginx settings', missingInDoc);
+		await stopClean(a, 'node A');
+		const px = await proxy.stop();
+		check(px.code === 0, 'nginx exits 0 on SIGTERM', px);
 	} finally {
-		if (!a.exitInfo) await a.stop();
-		if (!b.exitInfo) await b.stop();
+		reads.stopped = true;
+		if (load && !load.stopped) await load.stop();
+		await reads.done;
+		if (proxy) await proxy.stop();
+		if (a && !a.exitInfo) await a.stop();
+		if (b && !b.exitInfo) await b.stop();
 		await redis.stop();
+		await smtp.stop();
 		await cluster.destroy();
 	}
 }

@@ -282,9 +282,10 @@ function tryJson(text) {
  * Content-Type: application/json unless given). Resolves to {status, headers (lower-case names,
  * repeated ones joined), rawHeaders ([name, value] pairs), text, json, body (Buffer), socket}.
  * options: method, headers, body, timeoutMs (10000), agent (default: a fresh connection), path
- * (a raw request target that replaces the URL's).
+ * (a raw request target that replaces the URL's), localAddress (the source address of the
+ * connection, e.g. another loopback address such as 127.0.0.2, to appear as a different client).
  */
-export function request(url, { method = 'GET', headers = {}, body, timeoutMs = 10000, agent = false, path: rawPath } = {}) {
+export function request(url, { method = 'GET', headers = {}, body, timeoutMs = 10000, agent = false, path: rawPath, localAddress } = {}) {
 	const u = new URL(url);
 	const hdrs = { ...headers };
 	let payload;
@@ -307,6 +308,7 @@ export function request(url, { method = 'GET', headers = {}, body, timeoutMs = 1
 				path: rawPath ?? u.pathname + u.search,
 				headers: hdrs,
 				agent,
+				...(localAddress ? { localAddress } : {}),
 				setHost: true,
 				insecureHTTPParser: false,
 			},

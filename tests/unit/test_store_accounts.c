@@ -816,6 +816,16 @@ STORE_TEST(outbox)
 	CHECK_INT(n, 1);
 	check_due(f, NOW + DAY, 10, (long long[]){m4}, 1);
 
+	/* A claim takes a pending row once, and only while it is due (workers of several nodes
+	 * may select the same row); claimed, it is due again at the claim's end. */
+	CHECK_INT(o->outbox_claim(f->db, m4, NOW + 10, NOW + 5000), 0); /* due at NOW + 30 */
+	CHECK_INT(o->outbox_claim(f->db, m4, NOW + 100, NOW + 5000), 1);
+	CHECK_INT(o->outbox_claim(f->db, m4, NOW + 100, NOW + 5000), 0);
+	check_due(f, NOW + 4999, 10, (long long[]){0}, 0);
+	check_due(f, NOW + 5000, 10, (long long[]){m4}, 1);
+	CHECK_INT(o->outbox_claim(f->db, m2, NOW + DAY, NOW + DAY + 5000), 0); /* sent */
+	CHECK_INT(o->outbox_claim(f->db, m1, NOW + DAY, NOW + DAY + 5000), 0); /* failed */
+
 	/* m4's bodies erased (password_reset, created at 30 < 31), m2 deleted (sent 50 < 55) */
 	CHECK_INT(o->outbox_purge(f->db, "password_reset", NOW + 31, NOW + 55), 2);
 	CHECK_INT(ob_erased(f, m4), 1);

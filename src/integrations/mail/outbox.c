@@ -1,7 +1,9 @@
 /* The outbox worker and queueing (see outbox.h). One thread; each pass selects due rows with a
  * short transaction, delivers them one by one without holding a store connection (an SMTP
  * exchange can take 30 s; a pooled connection should not wait on it), and records each result
- * in its own short transaction right after the delivery. */
+ * in its own short transaction right after the delivery. Every node sharing a PostgreSQL store
+ * runs this worker: a row is delivered only after the worker has claimed it (a conditional
+ * update that one worker wins), so two nodes never send the same mail. */
 #include "integrations/mail/outbox.h"
 
 #include <errno.h>
@@ -31,6 +33,9 @@
 #define DOWN_LOG_INTERVAL_S 60.0
 #define SENT_RETENTION_MS (7LL * 24 * 3600 * 1000)
 #define MARK_TRIES 3
+/* A claimed row is due again after this long: far more than one delivery (an SMTP exchange is
+ * bounded to about 30 s), so that a row is retried only when the worker holding it died. */
+#define CLAIM_MS (5LL * 60 * 1000)
 
 struct outbox_worker {
 	struct app *app;
@@ -89,6 +94,12 @@ static int tx_select_due(struct db *db, void *arg)
 {
 	struct op_ctx *c = arg;
 	return c->ops->outbox_select_due(db, c->now, OUTBOX_BATCH, &c->rows);
+}
+
+static int tx_claim(struct db *db, void *arg)
+{
+	struct op_ctx *c = arg;
+	return c->ops->outbox_claim(db, c->id, c->now, c->next);
 }
 
 static int tx_mark_sent(struct db *db, void *arg)
@@ -338,7 +349,15 @@ static bool pass(struct outbox_worker *w)
 	int done = 0;
 	for (int i = 0; i < n; i++) {
 		if (!stopping(w)) {
-			deliver(w, &c.rows[i]);
+			/* Every node runs a worker on the shared outbox: a row is delivered only by
+			 * the worker that claims it. */
+			struct op_ctx k = {.ops = app->store->ops, .id = c.rows[i].id, .now = now_ms()};
+			k.next = k.now + CLAIM_MS;
+			int rc = store_tx(app->store, true, tx_claim, &k);
+			if (rc < 0)
+				store_problem(w, "claim", rc);
+			else if (rc > 0)
+				deliver(w, &c.rows[i]);
 			done++;
 		}
 		outbox_row_free(&c.rows[i]);

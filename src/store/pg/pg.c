@@ -365,6 +365,7 @@ static const struct store_ops pg_ops = {
     .outbox_insert = pg_outbox_insert,
     .outbox_count_recent = pg_outbox_count_recent,
     .outbox_select_due = pg_outbox_select_due,
+    .outbox_claim = pg_outbox_claim,
     .outbox_mark_sent = pg_outbox_mark_sent,
     .outbox_mark_retry = pg_outbox_mark_retry,
     .outbox_purge = pg_outbox_purge,

@@ -66,6 +66,7 @@ int pg_outbox_insert(struct db *db, const struct outbox_new *m, long long now, l
 int pg_outbox_count_recent(struct db *db, const char *to_address, const char *template_name,
 			   long long since, int *count);
 int pg_outbox_select_due(struct db *db, long long now, int max, struct outbox_row **rows);
+int pg_outbox_claim(struct db *db, long long id, long long now, long long until);
 int pg_outbox_mark_sent(struct db *db, long long id, long long now, bool erase_bodies);
 int pg_outbox_mark_retry(struct db *db, long long id, long long next_attempt_at,
 			 const char *last_error, bool failed, bool erase_bodies);

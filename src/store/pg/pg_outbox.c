@@ -103,6 +103,19 @@ int pg_outbox_select_due(struct db *db, long long now, int max, struct outbox_ro
 	return rc;
 }
 
+/* Claims a due pending row for one delivery attempt (see store.h): a conditional update, so of
+ * two workers that selected the same row only one gets it. */
+int pg_outbox_claim(struct db *db, long long id, long long now, long long until)
+{
+	static const char SQL[] = "UPDATE email_outbox SET next_attempt_at = " PG_TS(
+	    "$3") " WHERE id = $1::bigint AND status = 'pending' AND next_attempt_at <= " PG_TS("$2");
+	struct pg_params p = {0};
+	pg_param_i64(&p, id);
+	pg_param_i64(&p, now);
+	pg_param_i64(&p, until);
+	return pg_run(db, "outbox_claim", SQL, p.n, p.v);
+}
+
 /* Marks the row sent at now, erasing its bodies when asked (mails that carry a token). */
 int pg_outbox_mark_sent(struct db *db, long long id, long long now, bool erase_bodies)
 {

@@ -66,6 +66,7 @@ int sq_outbox_insert(struct db *db, const struct outbox_new *m, long long now, l
 int sq_outbox_count_recent(struct db *db, const char *to_address, const char *template_name,
 			   long long since, int *count);
 int sq_outbox_select_due(struct db *db, long long now, int max, struct outbox_row **rows);
+int sq_outbox_claim(struct db *db, long long id, long long now, long long until);
 int sq_outbox_mark_sent(struct db *db, long long id, long long now, bool erase_bodies);
 int sq_outbox_mark_retry(struct db *db, long long id, long long next_attempt_at,
 			 const char *last_error, bool failed, bool erase_bodies);

@@ -113,6 +113,21 @@ int sq_outbox_select_due(struct db *db, long long now, int max, struct outbox_ro
 	return n;
 }
 
+/* Claims a due pending row for one delivery attempt (see store.h): a conditional update, so of
+ * two workers that selected the same row only one gets it. */
+int sq_outbox_claim(struct db *db, long long id, long long now, long long until)
+{
+	static const char SQL[] = "UPDATE email_outbox SET next_attempt_at = ?3"
+				  " WHERE id = ?1 AND status = 'pending' AND next_attempt_at <= ?2";
+	sqlite3_stmt *st = sq_prepare(db, SQL);
+	if (!st)
+		return ST_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, until);
+	return sq_run(db, st);
+}
+
 /* Marks the row sent at now, erasing its bodies when asked (mails that carry a token). */
 int sq_outbox_mark_sent(struct db *db, long long id, long long now, bool erase_bodies)
 {

@@ -321,6 +321,7 @@ static const struct store_ops sq_ops = {
     .outbox_insert = sq_outbox_insert,
     .outbox_count_recent = sq_outbox_count_recent,
     .outbox_select_due = sq_outbox_select_due,
+    .outbox_claim = sq_outbox_claim,
     .outbox_mark_sent = sq_outbox_mark_sent,
     .outbox_mark_retry = sq_outbox_mark_retry,
     .outbox_purge = sq_outbox_purge,
