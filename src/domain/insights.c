@@ -303,12 +303,41 @@ enum err_code insights_stale(struct actx *a, const struct insights_stale_in *in,
 
 /* ---- most interacted (§11; S5) ---- */
 
+/* Over a range, the counts of every contact with an interaction in it are one grouped pass
+ * over the range (about 100 ms for 120,000 interactions). When the counts are skewed, as they
+ * usually are, the top is found from far fewer rows: the range counts of the MOST_SAMPLE
+ * contacts with the most interactions of all time give a floor (their limit-th largest), which
+ * the true limit-th largest count is at least; a contact with fewer interactions of all time
+ * than the floor cannot reach it, so counting only the others in the range gives the exact top
+ * (the same rows and order). Used when that leaves at most MOST_MAX_CANDIDATES contacts. */
+#define MOST_SAMPLE 100
+#define MOST_MAX_CANDIDATES 2000
+#define TIME_MIN_MS (-62135596800000LL) /* 0001-01-01 */
+#define TIME_MAX_MS 253402300800000LL	/* 10000-01-01 */
+
 static int most_run(struct db *db, void *ctx)
 {
 	struct rows_tx *x = ctx;
 	rows_reset(x);
-	int rc = IOPS(x->a)->insights_most_interacted(db, x->a->user_id, x->has_from, x->from,
-						      x->has_to, x->to, x->limit, &x->rows);
+	const struct store_ops *ops = IOPS(x->a);
+	if (x->has_from || x->has_to) {
+		long long from = x->has_from ? x->from : TIME_MIN_MS;
+		long long to = x->has_to ? x->to : TIME_MAX_MS, floor = 0, candidates = 0;
+		int rc =
+		    ops->insights_most_floor(db, x->a->user_id, from, to, x->limit, MOST_SAMPLE,
+					     MOST_MAX_CANDIDATES + 1, &floor, &candidates);
+		if (rc < 0)
+			return rc;
+		if (floor >= 1 && candidates <= MOST_MAX_CANDIDATES) {
+			rc = ops->insights_most_interacted_floor(db, x->a->user_id, from, to,
+								 x->limit, floor, &x->rows);
+			if (rc >= 0)
+				x->n = rc;
+			return rc;
+		}
+	}
+	int rc = ops->insights_most_interacted(db, x->a->user_id, x->has_from, x->from, x->has_to,
+					       x->to, x->limit, &x->rows);
 	if (rc >= 0)
 		x->n = rc;
 	return rc;

@@ -497,6 +497,20 @@ struct store_ops {
 	int (*insights_most_interacted)(struct db *db, long long user_id, bool has_from,
 					long long from, bool has_to, long long to, int limit,
 					struct insight_contact_row **rows);
+	/* For most-interacted over [from, to): *floor = the limit-th largest count in the range
+	 * among the `sample` contacts with the most interactions of all time (0 when fewer than
+	 * limit of them have one in the range), a lower bound of the true limit-th largest count;
+	 * *candidates = the number of contacts with at least max(floor, 1) interactions of all
+	 * time, counted up to cap. Returns 1. */
+	int (*insights_most_floor)(struct db *db, long long user_id, long long from, long long to,
+				   int limit, int sample, long long cap, long long *floor,
+				   long long *candidates);
+	/* As insights_most_interacted over [from, to), reading only the contacts with at least
+	 * floor (>= 1) interactions of all time, each counted in the range: exact whenever floor
+	 * is at most the limit-th largest count (insights_most_floor). Returns the count of rows. */
+	int (*insights_most_interacted_floor)(struct db *db, long long user_id, long long from,
+					      long long to, int limit, long long floor,
+					      struct insight_contact_row **rows);
 	/* The summary figures of the user's contact contact_id. 1 found, 0 no such contact. */
 	int (*insights_summary)(struct db *db, long long user_id, long long contact_id,
 				long long since, long long now, struct insight_summary_row *out);

@@ -226,6 +226,43 @@ describe(`insights [${STORE}]`, () => {
 		assertDetail(bad, 'to', 'out_of_range');
 	});
 
+	// Over a range, the top may come from the contacts with the most interactions of all time
+	// (a floor from a sample of them, src/domain/insights.c) or from counting every contact in
+	// the range: both give the same rows. Here 100 contacts with 3 old interactions each fill
+	// the sample, so the contacts that lead in the range are outside it.
+	test('GET /insights/most-interacted over a range: the same top whichever way it is counted', async () => {
+		const f = await newUser(S.api, 'insfloor');
+		await makeAdmin(S.srv, f.ident.email); // PREMIUM: more contacts than the FREE plan's
+		const old = base - 300 * DAY;
+		const fill = [];
+		for (let i = 0; i < 100; i += 20) {
+			fill.push(...(await Promise.all(Array.from({ length: 20 }, (_, k) => f.create({ firstName: `Fill${i + k}` })))));
+		}
+		for (let i = 0; i < fill.length; i += 25) {
+			await Promise.all(fill.slice(i, i + 25).flatMap((x) => [1, 2, 3].map((h) => interact(f, x, 'call', old + h * 3600000))));
+		}
+		const p = await f.create({ firstName: 'Past' }); // 4 of all time, 1 in the range
+		for (const d of [1, 2, 3]) await interact(f, p, 'call', old - d * DAY);
+		await interact(f, p, 'call', base - 10 * DAY);
+		const n1 = await f.create({ firstName: 'New1' }); // 2, both in the range
+		await interact(f, n1, 'call', base - 5 * DAY);
+		await interact(f, n1, 'email', base - 4 * DAY);
+		const n2 = await f.create({ firstName: 'New2' }); // 2 in the range, contacted earlier than New1
+		await interact(f, n2, 'call', base - 8 * DAY);
+		await interact(f, n2, 'call', base - 7 * DAY);
+		const n3 = await f.create({ firstName: 'New3' }); // 1 in the range, the latest of all
+		await interact(f, n3, 'call', base - DAY);
+		const range = `from=${encodeURIComponent(iso(base - 30 * DAY))}&to=${encodeURIComponent(iso(base))}`;
+		const top = async (limit) => (await ok(f, `/insights/most-interacted?${range}&limit=${limit}`)).data.map((x) => [x.id, x.interactionCount]);
+		const all = await top(100);
+		assert.deepEqual(all, [[n1.id, 2], [n2.id, 2], [n3.id, 1], [p.id, 1]], 'count desc, then lastContacted desc');
+		for (const k of [1, 2, 3, 4]) assert.deepEqual(await top(k), all.slice(0, k), `limit ${k}`);
+		// over all time Past's 4 lead, then the fillers' 3 (the same lastContacted: by id)
+		const allTime = (await ok(f, '/insights/most-interacted?limit=3')).data.map((x) => [x.id, x.interactionCount]);
+		const fillIds = fill.map((x) => x.id).sort((a, b) => a - b);
+		assert.deepEqual(allTime, [[p.id, 4], [fillIds[0], 3], [fillIds[1], 3]]);
+	});
+
 	test('GET /insights/contacts/{id}/summary: exact figures, empty summary, 404 for another user', async () => {
 		let { data } = await ok(u, `/insights/contacts/${c.A.id}/summary`);
 		assert.deepEqual(Object.keys(data), SUMMARY_KEYS);

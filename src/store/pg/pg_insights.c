@@ -226,6 +226,63 @@ int pg_insights_most_interacted(struct db *db, long long user_id, bool has_from,
 	return contact_rows(db, "insights_most_interacted_range", RANGE_SQL, &p, rows);
 }
 
+/* The range count of contact c, one range of (user_id, contact_id, occurred_at). */
+#define RANGE_COUNT(from, to)                                                                      \
+	"(SELECT count(*) FROM interactions i WHERE i.user_id = $1::bigint AND i.contact_id = "    \
+	"c.id"                                                                                     \
+	" AND i.occurred_at >= " PG_TS(from) " AND i.occurred_at < " PG_TS(to) ")"
+
+int pg_insights_most_floor(struct db *db, long long user_id, long long from, long long to,
+			   int limit, int sample, long long cap, long long *floor,
+			   long long *candidates)
+{
+	static const char SQL[] = "WITH top AS (SELECT " RANGE_COUNT(
+	    "$3", "$4") " AS n FROM contacts c"
+			" WHERE c.user_id = $1::bigint AND c.interaction_count > 0"
+			" ORDER BY c.interaction_count DESC LIMIT $5::bigint),"
+			" f AS (SELECT COALESCE((SELECT n FROM top WHERE n > 0 ORDER BY n DESC"
+			" OFFSET $2::bigint - 1 LIMIT 1), 0) AS v)"
+			" SELECT f.v, (SELECT count(*) FROM (SELECT 1 FROM contacts c WHERE "
+			"c.user_id = $1::bigint"
+			" AND c.interaction_count >= GREATEST(f.v, 1) LIMIT $6::bigint) k) FROM f";
+	struct pg_params p = {0};
+	pg_param_i64(&p, user_id);
+	pg_param_i64(&p, limit);
+	pg_param_i64(&p, from);
+	pg_param_i64(&p, to);
+	pg_param_i64(&p, sample);
+	pg_param_i64(&p, cap);
+	int rc;
+	PGresult *r = exec(db, "insights_most_floor", SQL, &p, &rc);
+	if (!r)
+		return rc;
+	*floor = pg_get_i64(r, 0, 0);
+	*candidates = pg_get_i64(r, 0, 1);
+	PQclear(r);
+	return 1;
+}
+
+/* Columns 1..8 are CONTACT_COLS, 9 the range count; lastContacted is never NULL for a contact
+ * with interactions. */
+int pg_insights_most_interacted_floor(struct db *db, long long user_id, long long from,
+				      long long to, int limit, long long floor,
+				      struct insight_contact_row **rows)
+{
+	static const char SQL[] = "SELECT * FROM (SELECT " CONTACT_COLS ", " RANGE_COUNT(
+	    "$3",
+	    "$4") " AS n"
+		  " FROM contacts c WHERE c.user_id = $1::bigint AND c.interaction_count >= "
+		  "$5::bigint) x"
+		  " WHERE x.n >= $5::bigint ORDER BY 9 DESC, 8 DESC NULLS LAST, 1 LIMIT $2::bigint";
+	struct pg_params p = {0};
+	pg_param_i64(&p, user_id);
+	pg_param_i64(&p, limit);
+	pg_param_i64(&p, from);
+	pg_param_i64(&p, to);
+	pg_param_i64(&p, floor);
+	return contact_rows(db, "insights_most_interacted_floor", SQL, &p, rows);
+}
+
 int pg_insights_summary(struct db *db, long long user_id, long long contact_id, long long since,
 			long long now, struct insight_summary_row *out)
 {

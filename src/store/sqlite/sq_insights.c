@@ -195,6 +195,61 @@ int sq_insights_most_interacted(struct db *db, long long user_id, bool has_from,
 	return contact_rows(db, st, rows);
 }
 
+/* As pg_insights_most_floor and pg_insights_most_interacted_floor. */
+#define RANGE_COUNT                                                                                \
+	"(SELECT count(*) FROM interactions i WHERE i.user_id = ?1 AND i.contact_id = c.id"        \
+	" AND i.occurred_at >= ?3 AND i.occurred_at < ?4)"
+
+int sq_insights_most_floor(struct db *db, long long user_id, long long from, long long to,
+			   int limit, int sample, long long cap, long long *floor,
+			   long long *candidates)
+{
+	static const char SQL[] =
+	    "WITH top AS (SELECT " RANGE_COUNT " AS n FROM contacts c"
+	    " WHERE c.user_id = ?1 AND c.interaction_count > 0"
+	    " ORDER BY c.interaction_count DESC LIMIT ?5),"
+	    " f AS (SELECT COALESCE((SELECT n FROM top WHERE n > 0 ORDER BY n DESC"
+	    " LIMIT 1 OFFSET ?2 - 1), 0) AS v)"
+	    " SELECT f.v, (SELECT count(*) FROM (SELECT 1 FROM contacts c WHERE c.user_id = ?1"
+	    " AND c.interaction_count >= max(f.v, 1) LIMIT ?6)) FROM f";
+	sqlite3_stmt *st = sq_prepare(db, SQL);
+	if (!st)
+		return ST_ERROR;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int(st, 2, limit);
+	sqlite3_bind_int64(st, 3, from);
+	sqlite3_bind_int64(st, 4, to);
+	sqlite3_bind_int(st, 5, sample);
+	sqlite3_bind_int64(st, 6, cap);
+	int rc = sq_step(db, st);
+	if (rc <= 0)
+		return rc < 0 ? rc : ST_ERROR;
+	*floor = sqlite3_column_int64(st, 0);
+	*candidates = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int sq_insights_most_interacted_floor(struct db *db, long long user_id, long long from,
+				      long long to, int limit, long long floor,
+				      struct insight_contact_row **rows)
+{
+	static const char SQL[] =
+	    "SELECT * FROM (SELECT " CONTACT_COLS ", " RANGE_COUNT " AS n"
+	    " FROM contacts c WHERE c.user_id = ?1 AND c.interaction_count >= ?5)"
+	    " WHERE n >= ?5 ORDER BY 9 DESC, 8 DESC, 1 LIMIT ?2";
+	*rows = NULL;
+	sqlite3_stmt *st = sq_prepare(db, SQL);
+	if (!st)
+		return ST_ERROR;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int(st, 2, limit);
+	sqlite3_bind_int64(st, 3, from);
+	sqlite3_bind_int64(st, 4, to);
+	sqlite3_bind_int64(st, 5, floor);
+	return contact_rows(db, st, rows);
+}
+
 int sq_insights_summary(struct db *db, long long user_id, long long contact_id, long long since,
 			long long now, struct insight_summary_row *out)
 {

@@ -21,6 +21,10 @@ int sq_insights_stale_count(struct db *db, long long user_id, long long cutoff, 
 int sq_insights_most_interacted(struct db *db, long long user_id, bool has_from, long long from,
 				bool has_to, long long to, int limit,
 				struct insight_contact_row **rows);
+int sq_insights_most_floor(struct db *db, long long user_id, long long from, long long to, int limit,
+			  int sample, long long cap, long long *floor, long long *candidates);
+int sq_insights_most_interacted_floor(struct db *db, long long user_id, long long from, long long to,
+				     int limit, long long floor, struct insight_contact_row **rows);
 int sq_insights_summary(struct db *db, long long user_id, long long contact_id, long long since,
 			long long now, struct insight_summary_row *out);
 int sq_insights_summary_types(struct db *db, long long user_id, long long contact_id,
