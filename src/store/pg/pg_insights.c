@@ -48,13 +48,15 @@ static void read_contact(const PGresult *r, int row, struct insight_contact_row 
  * nested loops over what it thinks are a few hundred rows. Every insight first asks for custom
  * plans (planned with the real user id) for the rest of its read transaction, without JIT
  * compilation (tens of milliseconds per statement, which pays off only on far longer queries),
- * and with work_mem for the 100,000-group sorts and hashes of a large account in memory (the
- * default 4 MB spills most-interacted's sort to disk). */
+ * with work_mem for the 100,000-group sorts and hashes of a large account in memory (the
+ * default 4 MB spills most-interacted's sort to disk), and with PostgreSQL's default of up to
+ * two parallel workers, which the store's connections otherwise turn off (pg.c). */
 static int custom_plans(struct db *db)
 {
 	static const char SQL[] =
 	    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
-	    " set_config('jit', 'off', true), set_config('work_mem', '32MB', true)";
+	    " set_config('jit', 'off', true), set_config('work_mem', '32MB', true),"
+	    " set_config('max_parallel_workers_per_gather', '2', true)";
 	int rc = pg_run(db, "insights_custom_plans", SQL, 0, NULL);
 	return rc < 0 ? rc : 0;
 }
