@@ -6,7 +6,7 @@
 // injects one fault, prints its figures and its checks, and the run ends with "N passed, N
 // failed" (exit 1 when anything failed). The crm binary is copied first, so that a rebuild
 // during the run does not change the program under test between restarts.
-// RELIABILITY_SOAK_SECONDS (default 60) sets the soak length; RELIABILITY_SOAK_STORE
+// RELIABILITY_SOAK_SECONDS (default 600: ten minutes) sets the soak length; RELIABILITY_SOAK_STORE
 // (postgres | sqlite, default postgres) its store. Under a sanitizer build (`--build build-asan`,
 // ASAN_OPTIONS=detect_leaks=1) every clean stop also checks stderr for sanitizer reports, and
 // the soak's RSS check is skipped.
@@ -512,7 +512,7 @@ async function smtpDown() {
 
 /** (6) soak: 64 connections of mixed reads and writes. */
 async function soak() {
-	const seconds = Number(process.env.RELIABILITY_SOAK_SECONDS || 60);
+	const seconds = Number(process.env.RELIABILITY_SOAK_SECONDS || 600);
 	const store = process.env.RELIABILITY_SOAK_STORE === 'sqlite' ? 'sqlite' : 'postgres';
 	let cluster = null;
 	const env = { ...OPEN_LIMITS, ...QUIET };
