@@ -6,13 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "domain/contact_fields.h"
 #include "domain/contacts.h"
 #include "domain/contacts_v1.h"
 #include "domain/tags.h"
 #include "handlers/auth_common.h"
+#include "handlers/contact_body.h"
 #include "handlers/compat_common.h"
 #include "handlers/handlers.h"
 #include "http/router.h"
@@ -20,133 +20,37 @@
 
 #define N(spec) ((int)(sizeof spec / sizeof spec[0]))
 
-/* Field order is the index order used by parse_contact below; F_CONTACT only in C3. */
-enum {
-	F_FIRST,
-	F_LAST,
-	F_EMAIL,
-	F_PHONE,
-	F_ADDRESS,
-	F_COMPANY,
-	F_JOB,
-	F_BIRTHDAY,
-	F_CF,
-	F_TAGS,
-	F_CONTACT
-};
+/* Fields indexed as in handlers/contact_body.h; F_CONTACT only in C3. */
+enum { F_CONTACT = CB__COUNT };
 
 /* C1: the fields of POST /contacts. */
 static const struct field_spec add_spec[] = {
-    [F_FIRST] = {"firstName", FT_TEXT, FF_REQUIRED, 1, 100},
-    [F_LAST] = {"lastName", FT_TEXT, FF_NULLABLE, 0, 100},
-    [F_EMAIL] = {"email", FT_TEXT, FF_NULLABLE, 0, 254},
-    [F_PHONE] = {"phone", FT_TEXT, FF_NULLABLE, 0, 32},
-    [F_ADDRESS] = {"address", FT_TEXT_ML, FF_NULLABLE, 0, 500},
-    [F_COMPANY] = {"company", FT_TEXT, FF_NULLABLE, 0, 200},
-    [F_JOB] = {"jobRole", FT_TEXT, FF_NULLABLE, 0, 200},
-    [F_BIRTHDAY] = {"birthday", FT_TEXT, FF_NULLABLE, 0, 0},
-    [F_CF] = {"customFields", FT_JSON, FF_NULLABLE, 0, 0},
-    [F_TAGS] = {"tags", FT_JSON, 0, 0, 0},
+    [CB_FIRST] = {"firstName", FT_TEXT, FF_REQUIRED, 1, 100},
+    [CB_LAST] = {"lastName", FT_TEXT, FF_NULLABLE, 0, 100},
+    [CB_EMAIL] = {"email", FT_TEXT, FF_NULLABLE, 0, 254},
+    [CB_PHONE] = {"phone", FT_TEXT, FF_NULLABLE, 0, 32},
+    [CB_ADDRESS] = {"address", FT_TEXT_ML, FF_NULLABLE, 0, 500},
+    [CB_COMPANY] = {"company", FT_TEXT, FF_NULLABLE, 0, 200},
+    [CB_JOB] = {"jobRole", FT_TEXT, FF_NULLABLE, 0, 200},
+    [CB_BIRTHDAY] = {"birthday", FT_TEXT, FF_NULLABLE, 0, 0},
+    [CB_CF] = {"customFields", FT_JSON, FF_NULLABLE, 0, 0},
+    [CB_TAGS] = {"tags", FT_JSON, 0, 0, 0},
 };
 
 /* C3: contactId and the fields of PATCH /contacts/{id} (firstName may not be cleared). */
 static const struct field_spec update_spec[] = {
-    [F_FIRST] = {"firstName", FT_TEXT, FF_NULLABLE, 1, 100},
-    [F_LAST] = {"lastName", FT_TEXT, FF_NULLABLE, 0, 100},
-    [F_EMAIL] = {"email", FT_TEXT, FF_NULLABLE, 0, 254},
-    [F_PHONE] = {"phone", FT_TEXT, FF_NULLABLE, 0, 32},
-    [F_ADDRESS] = {"address", FT_TEXT_ML, FF_NULLABLE, 0, 500},
-    [F_COMPANY] = {"company", FT_TEXT, FF_NULLABLE, 0, 200},
-    [F_JOB] = {"jobRole", FT_TEXT, FF_NULLABLE, 0, 200},
-    [F_BIRTHDAY] = {"birthday", FT_TEXT, FF_NULLABLE, 0, 0},
-    [F_CF] = {"customFields", FT_JSON, FF_NULLABLE, 0, 0},
-    [F_TAGS] = {"tags", FT_JSON, 0, 0, 0},
+    [CB_FIRST] = {"firstName", FT_TEXT, FF_NULLABLE, 1, 100},
+    [CB_LAST] = {"lastName", FT_TEXT, FF_NULLABLE, 0, 100},
+    [CB_EMAIL] = {"email", FT_TEXT, FF_NULLABLE, 0, 254},
+    [CB_PHONE] = {"phone", FT_TEXT, FF_NULLABLE, 0, 32},
+    [CB_ADDRESS] = {"address", FT_TEXT_ML, FF_NULLABLE, 0, 500},
+    [CB_COMPANY] = {"company", FT_TEXT, FF_NULLABLE, 0, 200},
+    [CB_JOB] = {"jobRole", FT_TEXT, FF_NULLABLE, 0, 200},
+    [CB_BIRTHDAY] = {"birthday", FT_TEXT, FF_NULLABLE, 0, 0},
+    [CB_CF] = {"customFields", FT_JSON, FF_NULLABLE, 0, 0},
+    [CB_TAGS] = {"tags", FT_JSON, 0, 0, 0},
     [F_CONTACT] = {"contactId", FT_ID, FF_REQUIRED | FF_ID_STRING, 0, 0},
 };
-
-/* What a parsed contact body owns besides the field values. */
-struct contact_body {
-	struct contact_input in;
-	json_t *cf; /* normalised customFields (owned), NULL for none / null */
-	char **tags;
-	int ntags;
-};
-
-static void contact_body_free(struct contact_body *b)
-{
-	json_decref(b->cf);
-	names_free(b->tags, b->ntags);
-}
-
-static int current_year(long long now_ms)
-{
-	time_t t = (time_t)(now_ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	return tm.tm_year + 1900;
-}
-
-/* The rules beyond the field specs, as the resource handler applies them, except that C3's
- * customFields replaces the stored object whole (§15.2), so it is checked as on create. */
-static bool parse_contact(const struct field_value *v, bool update, long long now,
-			  struct contact_body *b, json_t **details)
-{
-	struct contact_input *in = &b->in;
-	bool ok = true;
-	if (update && v[F_FIRST].present && v[F_FIRST].null) {
-		details_add(details, "firstName", "required");
-		ok = false;
-	}
-	if (v[F_EMAIL].text && !valid_email(v[F_EMAIL].text)) {
-		details_add(details, "email", "invalid_format");
-		ok = false;
-	}
-	const char *why;
-	if (v[F_PHONE].text && (why = phone_check(v[F_PHONE].text))) {
-		details_add(details, "phone", why);
-		ok = false;
-	}
-	if (v[F_BIRTHDAY].text &&
-	    (why = birthday_parse(v[F_BIRTHDAY].text, current_year(now), &in->birthday_year,
-				  &in->birthday_month, &in->birthday_day))) {
-		details_add(details, "birthday", why);
-		ok = false;
-	}
-	const struct field_value *cf = &v[F_CF];
-	if (cf->present && !cf->null) {
-		if (!cf_check_entries(cf->json, false, details)) {
-			ok = false;
-		} else {
-			b->cf = cf_normalize(cf->json);
-			ok &= cf_check_totals(b->cf, details);
-		}
-	}
-	if (v[F_TAGS].present && !v[F_TAGS].null)
-		ok &= tag_names_parse(v[F_TAGS].json, "tags", 0, 50, &b->tags, NULL, NULL,
-				      &b->ntags, details);
-	in->has_first_name = v[F_FIRST].present;
-	in->first_name = v[F_FIRST].text;
-	in->has_last_name = v[F_LAST].present;
-	in->last_name = v[F_LAST].text;
-	in->has_email = v[F_EMAIL].present;
-	in->email = v[F_EMAIL].text;
-	in->has_phone = v[F_PHONE].present;
-	in->phone = v[F_PHONE].text;
-	in->has_address = v[F_ADDRESS].present;
-	in->address = v[F_ADDRESS].text;
-	in->has_company = v[F_COMPANY].present;
-	in->company = v[F_COMPANY].text;
-	in->has_job_role = v[F_JOB].present;
-	in->job_role = v[F_JOB].text;
-	in->has_birthday = v[F_BIRTHDAY].present;
-	in->has_custom_fields = cf->present;
-	in->custom_fields = b->cf;
-	in->custom_fields_replace = update;
-	in->has_tags = v[F_TAGS].present;
-	in->tags = (const char *const *)b->tags;
-	in->ntags = b->ntags;
-	return ok;
-}
 
 /* Answers status with the contact's V1Contact, read after the write committed. */
 static void reply_v1_contact(struct request *req, struct actx *a, int status, long long id,
@@ -177,7 +81,7 @@ static void write_contact(struct request *req, bool update)
 	struct actx a;
 	actx_from(req, &a);
 	struct contact_body b = {0};
-	ok &= parse_contact(v, update, a.now, &b, &details);
+	ok &= contact_body_parse(v, update ? CB_REPLACE : CB_CREATE, a.now, &b, &details);
 	if (ok && update) {
 		bool any = false;
 		for (int i = 0; i < F_CONTACT; i++)
