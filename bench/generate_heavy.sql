@@ -85,6 +85,13 @@ FROM (SELECT g.n, floor(power(random(), 2) * :m)::bigint AS j,
 JOIN heavy_targets AS t ON t.j = r.j
 CROSS JOIN heavy AS h;
 
+-- The derived value of SPEC 6: lastContacted = the latest occurredAt. Before the links are
+-- written, which take their copy of it from their contact (0006_tag_insight_rollups).
+UPDATE contacts AS c SET last_contacted = x.lc
+FROM (SELECT contact_id, max(occurred_at) AS lc FROM interactions AS i, heavy AS h
+      WHERE i.user_id = h.user_id GROUP BY contact_id) AS x, heavy AS h
+WHERE c.user_id = h.user_id AND c.id = x.contact_id;
+
 -- 20 tags; contact k carries tag k % 20 and, when k % 3 = 0, tag (7k + 3) % 20 too.
 CREATE TEMP TABLE heavy_tags ON COMMIT DROP AS
 WITH ins AS (
@@ -125,12 +132,6 @@ FROM heavy AS h, (
           WHERE n.user_id = h1.user_id) AS x
 ) AS w
 WHERE w.term <> '';
-
--- The derived value of SPEC 6: lastContacted = the latest occurredAt.
-UPDATE contacts AS c SET last_contacted = x.lc
-FROM (SELECT contact_id, max(occurred_at) AS lc FROM interactions AS i, heavy AS h
-      WHERE i.user_id = h.user_id GROUP BY contact_id) AS x, heavy AS h
-WHERE c.user_id = h.user_id AND c.id = x.contact_id;
 
 UPDATE users AS u SET last_write_at = h.ts FROM heavy AS h WHERE u.id = h.user_id;
 

@@ -41,7 +41,7 @@ ROUTES=(
 	"export_csv|GET|/api/v1/contacts/export.csv|bearer_heavy.lua|curl"
 	"me_export|GET|/api/v1/me/export|bearer_heavy.lua|curl"
 	# The insights (SPEC 11) of the heavy account, one request at a time: each is an aggregate
-	# over up to a million index entries, so its latency is the figure (issue 8).
+	# over up to a million index entries, so its latency is the figure.
 	"insights_overview|GET|/api/v1/insights/overview|bearer_heavy.lua|1"
 	"insights_recent|GET|/api/v1/insights/recently-contacted|bearer_heavy.lua|1"
 	"insights_stale|GET|/api/v1/insights/stale-contacts?includeTotal=true|bearer_heavy.lua|1"

@@ -16,8 +16,6 @@
 #include "util/fields.h"
 #include "util/timefmt.h"
 
-#define DAY_MS 86400000LL
-
 /* ---- JSON pieces ---- */
 
 json_t *insights_time(bool has, long long ms)
@@ -86,8 +84,8 @@ static int overview_run(struct db *db, void *ctx)
 {
 	struct overview_tx *x = ctx;
 	long long now = x->a->now;
-	return IOPS(x->a)->insights_overview(db, x->a->user_id,
-					     now - INSIGHTS_OVERVIEW_DAYS * DAY_MS, now, &x->row);
+	return IOPS(x->a)->insights_overview(
+	    db, x->a->user_id, now - INSIGHTS_OVERVIEW_DAYS * INSIGHT_DAY_MS, now, &x->row);
 }
 
 enum err_code insights_overview(struct actx *a, bool compat, json_t **data)
@@ -270,7 +268,7 @@ enum err_code insights_stale(struct actx *a, const struct insights_stale_in *in,
 		memset(&pos, 0, sizeof pos);
 	struct stale_tx x = {
 	    .r = {.a = a, .limit = in->compat ? INSIGHTS_COMPAT_STALE_MAX : in->limit + 1},
-	    .cutoff = a->now - (long long)in->days * DAY_MS,
+	    .cutoff = a->now - (long long)in->days * INSIGHT_DAY_MS,
 	    .pos = &pos,
 	    .count = !in->compat && in->include_total,
 	};
@@ -289,7 +287,7 @@ enum err_code insights_stale(struct actx *a, const struct insights_stale_in *in,
 			json_object_set_new(o, "daysSinceContact",
 					    c->has_last_contacted
 						? json_integer(insights_floor_div(
-						      a->now - c->last_contacted, DAY_MS))
+						      a->now - c->last_contacted, INSIGHT_DAY_MS))
 						: json_null());
 		json_array_append_new(arr, o);
 	}
@@ -391,7 +389,7 @@ static int summary_run(struct db *db, void *ctx)
 	x->ntypes = 0;
 	long long now = x->a->now;
 	int rc = o->insights_summary(db, x->a->user_id, x->contact_id,
-				     now - INSIGHTS_OVERVIEW_DAYS * DAY_MS, now, &x->row);
+				     now - INSIGHTS_OVERVIEW_DAYS * INSIGHT_DAY_MS, now, &x->row);
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
@@ -434,11 +432,11 @@ enum err_code insights_summary(struct actx *a, long long contact_id, bool compat
 			    insights_time(r->has_last_contacted, r->last_contacted));
 	json_object_set_new(o, "interactionsLast30Days", json_integer(r->recent));
 	/* The mean gap between consecutive interactions = (last - first) / (n - 1), in days. */
-	json_object_set_new(
-	    o, "averageDaysBetweenInteractions",
-	    r->total >= 2 && r->has_first && r->has_last_contacted
-		? insights_decimal(r->last_contacted - r->first_at, (r->total - 1) * DAY_MS, 1)
-		: json_null());
+	json_object_set_new(o, "averageDaysBetweenInteractions",
+			    r->total >= 2 && r->has_first && r->has_last_contacted
+				? insights_decimal(r->last_contacted - r->first_at,
+						   (r->total - 1) * INSIGHT_DAY_MS, 1)
+				: json_null());
 	json_object_set_new(o, "noteCount", json_integer(r->notes));
 	json_object_set_new(o, "tagCount", json_integer(r->tags));
 	json_object_set_new(o, "relationshipCount", json_integer(r->relationships));
@@ -462,8 +460,8 @@ static int tags_run(struct db *db, void *ctx)
 	x->rows = NULL;
 	x->n = 0;
 	long long now = x->a->now;
-	int rc = IOPS(x->a)->insights_tags(db, x->a->user_id, now - (long long)x->days * DAY_MS,
-					   now, &x->rows);
+	int rc = IOPS(x->a)->insights_tags(
+	    db, x->a->user_id, now - (long long)x->days * INSIGHT_DAY_MS, now, &x->rows);
 	if (rc >= 0)
 		x->n = rc;
 	return rc;

@@ -12,8 +12,6 @@
 #include "util/fields.h"
 #include "util/timeparse.h"
 
-#define DAY_MS 86400000LL
-
 /* The civil date of a day number (days since 1970-01-01; Howard Hinnant's algorithm, the
  * inverse of days_from_civil). */
 static void civil_from_days(long long z, int *y, int *m, int *d)
@@ -32,7 +30,7 @@ static void civil_from_days(long long z, int *y, int *m, int *d)
 /* The start of the bucket holding ms. */
 static long long bucket_start(enum trend_interval iv, long long ms)
 {
-	long long day = insights_floor_div(ms, DAY_MS);
+	long long day = insight_utc_day(ms);
 	switch (iv) {
 	case TREND_DAY:
 		break;
@@ -51,19 +49,19 @@ static long long bucket_start(enum trend_interval iv, long long ms)
 		break;
 	}
 	}
-	return day * DAY_MS;
+	return day * INSIGHT_DAY_MS;
 }
 
 /* The start of the bucket after the one starting at start. */
 static long long bucket_next(enum trend_interval iv, long long start)
 {
 	if (iv == TREND_DAY)
-		return start + DAY_MS;
+		return start + INSIGHT_DAY_MS;
 	if (iv == TREND_WEEK)
-		return start + 7 * DAY_MS;
+		return start + 7 * INSIGHT_DAY_MS;
 	int y, m, d;
-	civil_from_days(insights_floor_div(start, DAY_MS), &y, &m, &d);
-	return days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) * DAY_MS;
+	civil_from_days(insights_floor_div(start, INSIGHT_DAY_MS), &y, &m, &d);
+	return days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) * INSIGHT_DAY_MS;
 }
 
 /* The default from: to minus 30 days, 12 weeks or 12 calendar months (same day and time of the
@@ -71,14 +69,14 @@ static long long bucket_next(enum trend_interval iv, long long start)
 static long long default_from(enum trend_interval iv, long long to)
 {
 	if (iv == TREND_DAY)
-		return to - 30 * DAY_MS;
+		return to - 30 * INSIGHT_DAY_MS;
 	if (iv == TREND_WEEK)
-		return to - 84 * DAY_MS;
-	long long day = insights_floor_div(to, DAY_MS);
+		return to - 84 * INSIGHT_DAY_MS;
+	long long day = insights_floor_div(to, INSIGHT_DAY_MS);
 	int y, m, d;
 	civil_from_days(day, &y, &m, &d);
 	(void)d;
-	return days_from_civil(y - 1, m, 1) * DAY_MS;
+	return days_from_civil(y - 1, m, 1) * INSIGHT_DAY_MS;
 }
 
 bool trend_interval_parse(const char *s, enum trend_interval *out)
@@ -168,7 +166,8 @@ static int trend_run(struct db *db, void *ctx)
 	int n = q.nbuckets;
 	long long *days = xcalloc((size_t)n + 1, sizeof *days);
 	memcpy(days, q.bounds, (size_t)n * sizeof *days);
-	long long to = q.bounds[n], midnight = insights_floor_div(to, DAY_MS) * DAY_MS;
+	long long to = q.bounds[n],
+		  midnight = insights_floor_div(to, INSIGHT_DAY_MS) * INSIGHT_DAY_MS;
 	days[n] = midnight;
 	q.bounds = days;
 	int rc = IOPS(x->a)->insights_trend_days(db, x->a->user_id, &q, x->counts);

@@ -38,6 +38,7 @@ const char *const copy_tables[] = {
     /* figures kept by triggers (0003_insights_rollups), copied as they are */
     "interaction_days",
     "user_counts",
+    "tag_interaction_days", /* 0006_tag_insight_rollups */
     "search_terms",
     "tombstones",
     /* billing, audit, mail, login throttle */

@@ -6,6 +6,16 @@
 
 #include <stdbool.h>
 
+/* A UTC day in milliseconds, and the day of a time: days since 1970-01-01 (UTC), rounded down
+ * also before 1970; the day numbers of the per-day figures (interaction_days and
+ * tag_interaction_days of db/). */
+#define INSIGHT_DAY_MS 86400000LL
+static inline long long insight_utc_day(long long ms)
+{
+	long long q = ms / INSIGHT_DAY_MS;
+	return (ms % INSIGHT_DAY_MS != 0 && ms < 0) ? q - 1 : q;
+}
+
 /* The figures of GET /insights/overview that need the store (the average is computed from
  * them). "Recent" is occurred_at within [since, now]; "stale" is never contacted or last
  * contacted before since. */

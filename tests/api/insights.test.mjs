@@ -520,6 +520,68 @@ describe(`insights [${STORE}]`, () => {
 			const o = (await ok(w, '/insights/overview')).data;
 			assert.equal(o.avgInteractionsPerContact, 0);
 		});
+
+		// The tag figures are kept per tag and day, and each link carries its contact's
+		// lastContacted (db/*/0006_tag_insight_rollups.sql): links and interactions written in
+		// either order, moved, re-dated, untagged and deleted, alone or with their contact or tag.
+		test('tag figures follow every write of links and interactions', async () => {
+			const x = await newUser(S.api, 'instagw');
+			await makeAdmin(S.srv, x.ident.email);
+			const now = Date.now();
+			const tags = async (days) =>
+				Object.fromEntries((await ok(x, `/insights/tags?days=${days}`)).data.map((t) => [t.name, [t.contactCount, t.interactionCount, t.staleContactCount, t.lastContacted]]));
+			const K = await x.create({ firstName: 'K', tags: ['a'] });
+			const L = await x.create({ firstName: 'L', tags: ['a', 'b'] });
+			const M = await x.create({ firstName: 'M' });
+			const k2 = await interact(x, K, 'call', now - 2 * DAY);
+			await interact(x, K, 'call', now - 10 * DAY);
+			const l5 = await interact(x, L, 'call', now - 5 * DAY);
+			const m1 = await interact(x, M, 'call', now - 1 * DAY);
+			// the first, partial day of the window: just inside and just outside 7 days; and the
+			// future, after now, outside every window
+			await interact(x, K, 'email', now - 7 * DAY + 5 * 60000);
+			await interact(x, K, 'email', now - 7 * DAY - 5 * 60000);
+			await interact(x, L, 'email', now + 3 * 3600000);
+			assert.deepEqual(await tags(7), { a: [2, 3, 0, iso(now + 3 * 3600000)], b: [1, 1, 0, iso(now + 3 * 3600000)] });
+			assert.deepEqual(await tags(3), { a: [2, 1, 0, iso(now + 3 * 3600000)], b: [1, 0, 0, iso(now + 3 * 3600000)] }, 'L was last contacted in the future');
+			assert.deepEqual(await tags(30), { a: [2, 5, 0, iso(now + 3 * 3600000)], b: [1, 1, 0, iso(now + 3 * 3600000)] });
+
+			// a link written after the interactions counts them; an untagged contact's no longer
+			let r = await x.patch(`/contacts/${M.id}`, { tags: ['b'] });
+			assert.equal(r.status, 200, show(r));
+			r = await x.patch(`/contacts/${L.id}`, { tags: ['b'] });
+			assert.equal(r.status, 200, show(r));
+			assert.deepEqual(await tags(7), { a: [1, 2, 0, iso(now - 2 * DAY)], b: [2, 2, 0, iso(now + 3 * 3600000)] });
+
+			// L's future interaction deleted: L's lastContacted falls back to 5 days ago
+			const lf = (await x.get(`/interactions?contactId=${L.id}&limit=100`)).json.data.find((i) => i.type === 'email');
+			assert.equal((await x.delete(`/interactions/${lf.id}`)).status, 204);
+			assert.deepEqual(await tags(3), { a: [1, 1, 0, iso(now - 2 * DAY)], b: [2, 1, 1, iso(now - 1 * DAY)] });
+
+			// moved to another contact, and to another day
+			r = await x.patch(`/interactions/${k2.id}`, { contactId: M.id });
+			assert.equal(r.status, 200, show(r));
+			assert.deepEqual(await tags(7), { a: [1, 1, 0, iso(now - 7 * DAY + 5 * 60000)], b: [2, 3, 0, iso(now - 1 * DAY)] }, 'K last contacted just inside 7 days');
+			r = await x.patch(`/interactions/${l5.id}`, { occurredAt: iso(now - 20 * DAY) });
+			assert.equal(r.status, 200, show(r));
+			assert.deepEqual(await tags(7), { a: [1, 1, 0, iso(now - 7 * DAY + 5 * 60000)], b: [2, 2, 1, iso(now - 1 * DAY)] });
+			assert.deepEqual(await tags(30), { a: [1, 3, 0, iso(now - 7 * DAY + 5 * 60000)], b: [2, 3, 0, iso(now - 1 * DAY)] });
+			assert.equal((await x.delete(`/interactions/${m1.id}`)).status, 204);
+			assert.deepEqual(await tags(30), { a: [1, 3, 0, iso(now - 7 * DAY + 5 * 60000)], b: [2, 2, 0, iso(now - 2 * DAY)] });
+
+			// a contact deleted with its links and interactions, then a tag with its links
+			assert.equal((await x.delete(`/contacts/${M.id}`)).status, 204);
+			assert.deepEqual(await tags(30), { a: [1, 3, 0, iso(now - 7 * DAY + 5 * 60000)], b: [1, 1, 0, iso(now - 20 * DAY)] });
+			const b = (await x.get('/tags?name=b')).json.data[0];
+			assert.equal((await x.delete(`/tags/${b.id}`)).status, 204);
+			assert.deepEqual(await tags(30), { a: [1, 3, 0, iso(now - 7 * DAY + 5 * 60000)] });
+			r = await x.post('/contacts/tags', { contactIds: [K.id, L.id], add: ['b'] });
+			assert.equal(r.status, 200, show(r));
+			assert.deepEqual(await tags(30), { a: [1, 3, 0, iso(now - 7 * DAY + 5 * 60000)], b: [2, 4, 0, iso(now - 7 * DAY + 5 * 60000)] }, 'a new tag of the same name starts afresh');
+			r = await x.post('/contacts/bulk-delete', { ids: [K.id] });
+			assert.ok(r.status === 200 || r.status === 204, show(r));
+			assert.deepEqual(await tags(3650), { a: [0, 0, 0, null], b: [1, 1, 0, iso(now - 20 * DAY)] });
+		});
 	});
 
 	describe('compatibility routes S1–S5 (§15.2)', () => {

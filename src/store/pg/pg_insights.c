@@ -19,7 +19,6 @@
 /* Instants outside every stored time, standing in for an absent from / to. */
 #define TIME_MIN (-62135596800000LL) /* 0001-01-01 */
 #define TIME_MAX 253402300800000LL   /* 10000-01-01 */
-#define DAY_MS 86400000LL
 
 /* The columns read_contact expects, in order, from contacts aliased c. */
 #define CONTACT_COLS                                                                               \
@@ -427,7 +426,7 @@ int pg_insights_trend_days(struct db *db, long long user_id, const struct insigh
 	int v = q->ntypes ? 1 : 0;
 	long long *days = xcalloc((size_t)q->nbuckets + 1, sizeof *days);
 	for (int i = 0; i <= q->nbuckets; i++)
-		days[i] = q->bounds[i] / DAY_MS;
+		days[i] = q->bounds[i] / INSIGHT_DAY_MS;
 	struct buf starts = {0}, ends = {0};
 	int_array(&starts, days, q->nbuckets);
 	int_array(&ends, days + 1, q->nbuckets);
@@ -452,35 +451,34 @@ int pg_insights_trend_days(struct db *db, long long user_id, const struct insigh
 	return 1;
 }
 
-/* The tag figures without joining every link to its contact: contactCount per tag is kept by
- * triggers (tags.contact_count, 0005_tag_contact_counts.sql); only the contacts that are not stale
- * (last_contacted >= since, a range of the last_contacted index) are joined to their links, which
- * gives the non-stale count (staleContactCount is the difference), the latest lastContacted, and,
- * joined to the per-contact counts of the window's interactions (the contacts having one are
- * exactly among them), interactionCount. A tag whose contacts are all stale gets its lastContacted
- * from its own links (one primary-key probe each). */
+/* The tag figures from what triggers keep (db/postgres/0005_tag_contact_counts.sql and
+ * 0006_tag_insight_rollups.sql): contactCount is tags.contact_count; interactionCount sums the
+ * window's whole UTC days of tag_interaction_days (one primary-key range per tag) and counts the
+ * interactions of its two partial days (since to the next midnight, the last midnight to now)
+ * joined to their links; the non-stale contacts of a tag are one range of contact_tags_recent_idx
+ * and its lastContacted that range's first entry. No statement reads more than a day's interactions
+ * or a tag's non-stale links. */
 int pg_insights_tags(struct db *db, long long user_id, long long since, long long now,
 		     struct insight_tag_row **rows)
 {
 	/* clang-format off */
 	static const char SQL[] =
-	    "WITH r AS (SELECT contact_id, count(*) AS n FROM interactions"
-	    "  WHERE user_id = $1::bigint"
-	    "  AND occurred_at >= " PG_TS("$2") " AND occurred_at <= " PG_TS("$3")
-	    "  GROUP BY contact_id),"
-	    " fresh AS (SELECT ct.tag_id, count(*) AS n, max(c.last_contacted) AS lc,"
-	    "  sum(r.n) AS ni FROM contacts c"
-	    "  JOIN contact_tags ct ON ct.user_id = $1::bigint AND ct.contact_id = c.id"
-	    "  LEFT JOIN r ON r.contact_id = c.id"
-	    "  WHERE c.user_id = $1::bigint AND c.last_contacted >= " PG_TS("$2")
+	    "WITH e AS (SELECT ct.tag_id, count(*) AS n FROM ("
+	    "   SELECT contact_id FROM interactions WHERE user_id = $1::bigint"
+	    "   AND occurred_at >= " PG_TS("$2") " AND occurred_at < " PG_TS("$4::bigint * 86400000")
+	    "   UNION ALL SELECT contact_id FROM interactions WHERE user_id = $1::bigint"
+	    "   AND occurred_at >= " PG_TS("$5::bigint * 86400000") " AND occurred_at <= " PG_TS("$3")
+	    "  ) i JOIN contact_tags ct ON ct.user_id = $1::bigint AND ct.contact_id = i.contact_id"
 	    "  GROUP BY ct.tag_id)"
-	    " SELECT t.id, t.name, t.contact_count, COALESCE(fresh.ni, 0),"
-	    "  t.contact_count - COALESCE(fresh.n, 0),"
-	    "  " PG_MS("COALESCE(fresh.lc, (SELECT max(x.last_contacted) FROM contact_tags l"
-	    "   CROSS JOIN LATERAL (SELECT last_contacted FROM contacts"
-	    "    WHERE user_id = $1::bigint AND id = l.contact_id) x"
-	    "   WHERE l.user_id = $1::bigint AND l.tag_id = t.id))")
-	    " FROM tags t LEFT JOIN fresh ON fresh.tag_id = t.id"
+	    " SELECT t.id, t.name, t.contact_count, COALESCE(e.n, 0) + COALESCE((SELECT sum(d.n)"
+	    "   FROM tag_interaction_days d WHERE d.user_id = $1::bigint AND d.tag_id = t.id"
+	    "   AND d.day >= $4::bigint AND d.day < $5::bigint), 0),"
+	    "  t.contact_count - (SELECT count(*) FROM contact_tags l WHERE l.user_id = $1::bigint"
+	    "   AND l.tag_id = t.id AND l.last_contacted >= " PG_TS("$2") "),"
+	    "  " PG_MS("(SELECT l.last_contacted FROM contact_tags l WHERE l.user_id = $1::bigint"
+	    "   AND l.tag_id = t.id ORDER BY l.last_contacted DESC NULLS LAST, l.contact_id DESC"
+	    "   LIMIT 1)")
+	    " FROM tags t LEFT JOIN e ON e.tag_id = t.id"
 	    " WHERE t.user_id = $1::bigint ORDER BY 3 DESC, t.name_key, t.id";
 	/* clang-format on */
 	*rows = NULL;
@@ -488,6 +486,8 @@ int pg_insights_tags(struct db *db, long long user_id, long long since, long lon
 	pg_param_i64(&p, user_id);
 	pg_param_i64(&p, since);
 	pg_param_i64(&p, now);
+	pg_param_i64(&p, insight_utc_day(since) + 1); /* the first whole day */
+	pg_param_i64(&p, insight_utc_day(now));	      /* the day of now, partial */
 	int rc;
 	PGresult *r = exec(db, "insights_tags", SQL, &p, &rc);
 	if (!r)

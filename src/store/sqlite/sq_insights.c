@@ -12,8 +12,6 @@
 #include "store/store.h"
 #include "util/alloc.h"
 
-#define DAY_MS 86400000LL
-
 /* The columns read_contact expects, in order, from contacts aliased c. */
 #define CONTACT_COLS                                                                               \
 	"c.id, c.first_name, c.last_name, c.email, c.phone, c.company, c.job_role, "               \
@@ -366,8 +364,8 @@ int sq_insights_trend_days(struct db *db, long long user_id, const struct insigh
 		if (!st)
 			return ST_ERROR;
 		sqlite3_bind_int64(st, 1, user_id);
-		sqlite3_bind_int64(st, 2, q->bounds[i] / DAY_MS);
-		sqlite3_bind_int64(st, 3, q->bounds[i + 1] / DAY_MS);
+		sqlite3_bind_int64(st, 2, q->bounds[i] / INSIGHT_DAY_MS);
+		sqlite3_bind_int64(st, 3, q->bounds[i + 1] / INSIGHT_DAY_MS);
 		for (int k = 0; q->ntypes && k < INSIGHT_MAX_TYPES; k++)
 			sq_bind_text(st, 4 + k, k < q->ntypes ? q->types[k] : NULL);
 		int rc = one_count(db, st, &counts[i]);
@@ -377,26 +375,28 @@ int sq_insights_trend_days(struct db *db, long long user_id, const struct insigh
 	return 1;
 }
 
-/* As pg_insights_tags: counts per tag kept by triggers (tags.contact_count), and only the non-stale
- * contacts joined to their links (non-stale count, latest lastContacted, the window's
- * interactions). */
+/* As pg_insights_tags: the figures kept by triggers (tags.contact_count, tag_interaction_days,
+ * contact_tags.last_contacted), the interactions of the window's two partial days, and one
+ * range of contact_tags_recent_idx per tag. */
 int sq_insights_tags(struct db *db, long long user_id, long long since, long long now,
 		     struct insight_tag_row **rows)
 {
 	static const char SQL[] =
-	    "WITH r AS (SELECT contact_id, count(*) AS n FROM interactions"
-	    " WHERE user_id = ?1 AND occurred_at >= ?2 AND occurred_at <= ?3 GROUP BY contact_id),"
-	    " fresh AS (SELECT ct.tag_id, count(*) AS n, max(c.last_contacted) AS lc,"
-	    " sum(r.n) AS ni FROM contacts c"
-	    " JOIN contact_tags ct ON ct.user_id = ?1 AND ct.contact_id = c.id"
-	    " LEFT JOIN r ON r.contact_id = c.id"
-	    " WHERE c.user_id = ?1 AND c.last_contacted >= ?2 GROUP BY ct.tag_id)"
-	    " SELECT t.id, t.name, t.contact_count, COALESCE(fresh.ni, 0),"
-	    " t.contact_count - COALESCE(fresh.n, 0),"
-	    " COALESCE(fresh.lc, (SELECT max(x.last_contacted) FROM contact_tags l"
-	    " JOIN contacts x ON x.user_id = ?1 AND x.id = l.contact_id"
-	    " WHERE l.user_id = ?1 AND l.tag_id = t.id)) FROM tags t"
-	    " LEFT JOIN fresh ON fresh.tag_id = t.id"
+	    "WITH e AS (SELECT ct.tag_id, count(*) AS n FROM ("
+	    " SELECT contact_id FROM interactions WHERE user_id = ?1"
+	    " AND occurred_at >= ?2 AND occurred_at < ?4 * 86400000"
+	    " UNION ALL SELECT contact_id FROM interactions WHERE user_id = ?1"
+	    " AND occurred_at >= ?5 * 86400000 AND occurred_at <= ?3"
+	    " ) i JOIN contact_tags ct ON ct.user_id = ?1 AND ct.contact_id = i.contact_id"
+	    " GROUP BY ct.tag_id)"
+	    " SELECT t.id, t.name, t.contact_count, COALESCE(e.n, 0) + COALESCE((SELECT sum(d.n)"
+	    " FROM tag_interaction_days d WHERE d.user_id = ?1 AND d.tag_id = t.id"
+	    " AND d.day >= ?4 AND d.day < ?5), 0),"
+	    " t.contact_count - (SELECT count(*) FROM contact_tags l WHERE l.user_id = ?1"
+	    " AND l.tag_id = t.id AND l.last_contacted >= ?2),"
+	    " (SELECT l.last_contacted FROM contact_tags l WHERE l.user_id = ?1 AND l.tag_id = t.id"
+	    " ORDER BY l.last_contacted DESC, l.contact_id DESC LIMIT 1)"
+	    " FROM tags t LEFT JOIN e ON e.tag_id = t.id"
 	    " WHERE t.user_id = ?1 ORDER BY 3 DESC, t.name_key, t.id";
 	*rows = NULL;
 	sqlite3_stmt *st = sq_prepare(db, SQL);
@@ -405,6 +405,8 @@ int sq_insights_tags(struct db *db, long long user_id, long long since, long lon
 	sqlite3_bind_int64(st, 1, user_id);
 	sqlite3_bind_int64(st, 2, since);
 	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, insight_utc_day(since) + 1); /* the first whole day */
+	sqlite3_bind_int64(st, 5, insight_utc_day(now));       /* the day of now, partial */
 	int n = 0, cap = 0, rc;
 	struct insight_tag_row *out = NULL;
 	while ((rc = sq_step(db, st)) > 0) {
