@@ -77,6 +77,57 @@ describe(`contacts listing [${STORE}]`, () => {
 		assert.equal(one.lastContacted, new Date(t + 3000).toISOString());
 	});
 
+	// One tag by -lastContacted is read from the tag's links in their own order (each link keeps
+	// its contact's lastContacted): the same rows, order and pages as any other listing.
+	test('one tag by -lastContacted: ties by id, never-contacted last, pages, other filters, followed writes', async () => {
+		const u = await newUser(api);
+		const t = Date.UTC(2025, 0, 1);
+		const cs = [];
+		for (let i = 0; i < 8; i++) cs.push(await u.create({ firstName: `T${i}`, company: i % 2 ? 'Odd' : 'Even', tags: i === 7 ? ['other'] : i % 3 ? ['Kin', 'other'] : ['kin'] }));
+		// cs[7] is not tagged kin and was contacted last of all
+		for (const [i, ms] of [[0, t + 2000], [1, t + 5000], [2, t + 2000], [4, t + 9000], [7, t + 99000]]) await setLastContacted(S.srv, cs[i].id, ms);
+		const want = [cs[4], cs[1], cs[2], cs[0], cs[6], cs[5], cs[3]]; // 3, 5, 6 never contacted
+		assert.deepEqual(ids((await u.list('tag=KIN&sort=-lastContacted')).data), ids(want));
+		for (const limit of [1, 2, 3]) assert.deepEqual(ids(await u.listAll('tag=kin&sort=-lastContacted', limit)), ids(want), `pages of ${limit}`);
+		assert.deepEqual(ids((await u.list('tag=kin&sort=-lastContacted&company=odd')).data), ids([cs[1], cs[5], cs[3]]));
+		assert.deepEqual(ids((await u.list('tag=kin&sort=-lastContacted&q=t2')).data), ids([cs[2]]));
+		assert.deepEqual(ids((await u.list('tag=kin&tag=other&match=all&sort=-lastContacted')).data), ids([cs[4], cs[1], cs[2], cs[5]]));
+		assert.deepEqual((await u.list('tag=nosuchtag&sort=-lastContacted')).data, []);
+		const p = await u.list('tag=kin&sort=-lastContacted&includeTotal=true&limit=2');
+		assert.deepEqual([p.page.total, p.page.hasMore], [7, true]);
+		// an interaction moves a contact up; an untagged contact leaves; a new link joins in order
+		const r = await u.post('/interactions', { contactId: cs[3].id, type: 'call', occurredAt: new Date(t + 7000).toISOString() });
+		assert.equal(r.status, 201, show(r));
+		assert.equal((await u.patch(`/contacts/${cs[1].id}`, { tags: ['other'] })).status, 200);
+		assert.equal((await u.patch(`/contacts/${cs[7].id}`, { tags: ['kin'] })).status, 200);
+		assert.deepEqual(ids(await u.listAll('tag=kin&sort=-lastContacted', 2)), ids([cs[7], cs[4], cs[3], cs[2], cs[0], cs[6], cs[5]]));
+		assert.equal((await u.list('tag=kin&sort=-lastContacted&limit=1')).data[0].lastContacted, new Date(t + 99000).toISOString());
+	});
+
+	test('every filter at its limit at once, and with a cursor', async () => {
+		const u = await newUser(api);
+		const tags = Array.from({ length: 10 }, (_, i) => `t${i}`);
+		const body = { firstName: 'Alpha Beta Gamma Delta Epsilon', lastName: 'Zeta Eta Theta Iota Kappa', company: 'Acme', tags };
+		const a = await u.create({ ...body, email: 'max@example.com' });
+		const b = await u.create(body);
+		await u.create({ ...body, tags: tags.slice(1) }); // one tag short
+		const q = `q=${encodeURIComponent('alp bet gam del eps zet eta the iot kap')}&${tags.map((t) => `tag=${t}`).join('&')}&match=all&company=acme`;
+		for (const sort of ['lastName', '-lastContacted']) {
+			assert.deepEqual(ids((await u.list(`${q}&email=max%40example.com&sort=${sort}`)).data), [a.id], sort);
+			const p1 = await u.list(`${q}&sort=${sort}&limit=1&includeTotal=true`);
+			assert.equal(p1.page.total, 2);
+			const p2 = await u.list(`${q}&sort=${sort}&limit=1&cursor=${p1.page.nextCursor}`);
+			assert.deepEqual([...ids(p1.data), ...ids(p2.data)].sort(), [a.id, b.id].sort(), sort);
+		}
+		const one = await u.list(`q=kap&tag=t3&sort=-lastContacted&limit=1`);
+		const two = await u.list(`q=kap&tag=t3&sort=-lastContacted&limit=1&cursor=${one.page.nextCursor}`);
+		assert.deepEqual([one.page.hasMore, two.page.hasMore, ids(two.data).length], [true, true, 1], 'one tag by -lastContacted with a search');
+		// the change feed with every filter (its own order, updatedAt then id)
+		const since = encodeURIComponent(new Date(Date.now() - 60000).toISOString());
+		const feed = await u.list(`${q}&email=max%40example.com&updatedSince=${since}`);
+		assert.deepEqual(ids(feed.data), [a.id]);
+	});
+
 	test('pages: limit, hasMore/nextCursor, every row exactly once for each sort', async () => {
 		const u = await newUser(api);
 		const names = ['Kim', 'kim', 'Kím', 'Lee', 'Al', 'Zed', 'Mo', 'Ed', 'Ab'];

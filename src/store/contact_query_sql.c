@@ -1,0 +1,197 @@
+/* The contact listing's SELECT for both stores: see contact_query_sql.h. */
+#include "store/contact_query_sql.h"
+
+#include <stdlib.h>
+
+static void put(struct cq_sql *b, const char *fragment)
+{
+	buf_puts(&b->sql, fragment);
+}
+
+static struct cq_value *value(struct cq_sql *b, enum cq_kind kind)
+{
+	if (b->n >= CQ_MAX_VALUES) /* bounded by the query's limits (§9.2: ≤ 10 tags, ≤ 10 terms) */
+		abort();
+	struct cq_value *v = &b->v[b->n++];
+	*v = (struct cq_value){.kind = kind};
+	return v;
+}
+
+static void bind_i(struct cq_sql *b, long long i)
+{
+	value(b, CQ_INT)->i = i;
+}
+
+static void bind_t(struct cq_sql *b, long long ms)
+{
+	value(b, CQ_TIME)->i = ms;
+}
+
+static void bind_s(struct cq_sql *b, const char *s)
+{
+	value(b, CQ_TEXT)->s = s;
+}
+
+static void bind_arr(struct cq_sql *b, const char *const *arr, int n)
+{
+	struct cq_value *v = value(b, CQ_TEXTS);
+	v->arr = arr;
+	v->narr = n;
+}
+
+/* A page of one tag's contacts by lastContacted, newest first, is read from the tag's links
+ * (contact_tags_recent_idx of 0006_tag_insight_rollups.sql, both stores: (user_id, tag_id,
+ * last_contacted DESC, contact_id DESC), each link carrying its contact's last_contacted) as far
+ * as the page reaches, each joined to its contact by primary key, instead of walking every
+ * contact of the account by lastContacted and probing its links (405 contacts for a 25-row page
+ * of one tag in 20 on the bench's heavy account: 3.6 ms against 0.2 ms on PostgreSQL). */
+static bool by_links(const struct contact_query *q)
+{
+	return q->ntags == 1 && q->sort == CSORT_LAST_CONTACTED && q->desc;
+}
+
+/* FROM and the WHERE clause of q's filters (no keyset position). */
+static void where_filters(struct cq_sql *b, long long user_id, const struct contact_query *q,
+			  bool links)
+{
+	if (links) {
+		put(b, " FROM contact_tags ct JOIN contacts c ON c.user_id = ct.user_id"
+		       " AND c.id = ct.contact_id WHERE ct.user_id = ? AND ct.tag_id ="
+		       " (SELECT t.id FROM tags t WHERE t.user_id = ? AND t.name_key = ?)"
+		       " AND c.user_id = ?");
+		bind_i(b, user_id);
+		bind_i(b, user_id);
+		bind_s(b, q->tag_keys[0]);
+	} else {
+		put(b, " FROM contacts c WHERE c.user_id = ?");
+	}
+	bind_i(b, user_id);
+	if (q->has_since) {
+		put(b, " AND c.updated_at >= ?");
+		bind_t(b, q->since);
+	}
+	if (q->company_key) {
+		put(b, " AND c.company_key = ?");
+		bind_s(b, q->company_key);
+	}
+	if (q->email_key) {
+		put(b, " AND c.email_key = ?");
+		bind_s(b, q->email_key);
+	}
+	for (int i = 0; i < q->nterms; i++) {
+		put(b, " AND c.id IN (SELECT s.contact_id FROM search_terms s WHERE s.user_id = ?"
+		       " AND s.term >= ? AND s.term < ?)");
+		bind_i(b, user_id);
+		bind_s(b, q->term_lo[i]);
+		bind_s(b, q->term_hi[i]);
+	}
+	if (q->ntags > 0 && !links) {
+		put(b, " AND c.id IN (SELECT ct.contact_id FROM contact_tags ct JOIN tags t"
+		       " ON t.user_id = ct.user_id AND t.id = ct.tag_id WHERE ct.user_id = ?"
+		       " AND t.name_key ?");
+		bind_i(b, user_id);
+		bind_arr(b, q->tag_keys, q->ntags);
+		if (q->tag_all) {
+			put(b, " GROUP BY ct.contact_id HAVING count(*) = ?");
+			bind_i(b, q->ntags);
+		}
+		put(b, ")");
+	}
+}
+
+/* The keyset position: rows strictly after the cursor in the sort order. From the links, the
+ * lastContacted position is on the link's columns (the same values), so that it bounds the
+ * index range. */
+static void where_after(struct cq_sql *b, const struct contact_query *q, bool links)
+{
+	if (!q->has_after)
+		return;
+	const char *op = q->desc ? "<" : ">";
+	switch (q->sort) {
+	case CSORT_FIRST_NAME:
+	case CSORT_LAST_NAME:
+		put(b, q->sort == CSORT_FIRST_NAME
+			   ? " AND (c.first_name_key, c.last_name_key, c.id) "
+			   : " AND (c.last_name_key, c.first_name_key, c.id) ");
+		put(b, op);
+		put(b, " (?, ?, ?)");
+		bind_s(b, q->after_s1);
+		bind_s(b, q->after_s2);
+		bind_i(b, q->after_id);
+		break;
+	case CSORT_CREATED_AT:
+	case CSORT_UPDATED_AT:
+		put(b, q->sort == CSORT_CREATED_AT ? " AND (c.created_at, c.id) "
+						   : " AND (c.updated_at, c.id) ");
+		put(b, op);
+		put(b, " (?, ?)");
+		bind_t(b, q->after_n);
+		bind_i(b, q->after_id);
+		break;
+	case CSORT_LAST_CONTACTED:
+		/* nulls come last in both directions */
+		if (q->after_null) {
+			put(b, links ? " AND ct.last_contacted IS NULL AND ct.contact_id "
+				     : " AND c.last_contacted IS NULL AND c.id ");
+			put(b, op);
+			put(b, " ?");
+			bind_i(b, q->after_id);
+		} else {
+			put(b, links
+				   ? " AND (ct.last_contacted IS NULL"
+				     " OR (ct.last_contacted, ct.contact_id) "
+				   : " AND (c.last_contacted IS NULL OR (c.last_contacted, c.id) ");
+			put(b, op);
+			put(b, " (?, ?))");
+			bind_t(b, q->after_n);
+			bind_i(b, q->after_id);
+		}
+		break;
+	}
+}
+
+static void order_by(struct cq_sql *b, const struct contact_query *q, bool links)
+{
+	static const char *const asc[] = {
+	    [CSORT_FIRST_NAME] = " ORDER BY c.first_name_key, c.last_name_key, c.id",
+	    [CSORT_LAST_NAME] = " ORDER BY c.last_name_key, c.first_name_key, c.id",
+	    [CSORT_CREATED_AT] = " ORDER BY c.created_at, c.id",
+	    [CSORT_UPDATED_AT] = " ORDER BY c.updated_at, c.id",
+	    [CSORT_LAST_CONTACTED] = " ORDER BY c.last_contacted NULLS LAST, c.id",
+	};
+	static const char *const desc[] = {
+	    [CSORT_FIRST_NAME] = " ORDER BY c.first_name_key DESC, c.last_name_key DESC, c.id DESC",
+	    [CSORT_LAST_NAME] = " ORDER BY c.last_name_key DESC, c.first_name_key DESC, c.id DESC",
+	    [CSORT_CREATED_AT] = " ORDER BY c.created_at DESC, c.id DESC",
+	    [CSORT_UPDATED_AT] = " ORDER BY c.updated_at DESC, c.id DESC",
+	    [CSORT_LAST_CONTACTED] = " ORDER BY c.last_contacted DESC NULLS LAST, c.id DESC",
+	};
+	if (links) /* the index's order */
+		put(b, " ORDER BY ct.last_contacted DESC NULLS LAST, ct.contact_id DESC");
+	else
+		put(b, q->desc ? desc[q->sort] : asc[q->sort]);
+}
+
+void cq_build_page(struct cq_sql *b, const char *cols, long long user_id,
+		   const struct contact_query *q)
+{
+	bool links = by_links(q);
+	put(b, "SELECT ");
+	put(b, cols);
+	where_filters(b, user_id, q, links);
+	where_after(b, q, links);
+	order_by(b, q, links);
+	put(b, " LIMIT ?");
+	bind_i(b, q->limit);
+}
+
+void cq_build_count(struct cq_sql *b, long long user_id, const struct contact_query *q)
+{
+	put(b, "SELECT count(*)");
+	where_filters(b, user_id, q, false);
+}
+
+void cq_free(struct cq_sql *b)
+{
+	buf_free(&b->sql);
+}

@@ -1,0 +1,46 @@
+/* The SELECT of a contact listing (SPEC §9.2), assembled once for both stores from fixed
+ * fragments (never from values; every value is bound): the filters in use — search terms as
+ * prefix-range scans on search_terms (user_id, term, contact_id), tags any/all by folded name,
+ * company, email, the change-feed bound — then the keyset position, the sort with its id
+ * tie-break (nulls last for lastContacted in both directions) and the limit. Text keys compare
+ * bytewise (COLLATE "C" columns on PostgreSQL, BINARY on SQLite).
+ *
+ * Each '?' of the text is the next value of v, in order; a store renders it for its dialect
+ * (pg_contacts_list.c, sq_contacts_list.c) by the value's kind: CQ_INT a bigint, CQ_TEXT a text,
+ * CQ_TIME a timestamp given in Unix milliseconds, and CQ_TEXTS the whole membership test
+ * ("is one of these texts") that follows a column. */
+#ifndef CRM_STORE_CONTACT_QUERY_SQL_H
+#define CRM_STORE_CONTACT_QUERY_SQL_H
+
+#include <stdbool.h>
+
+#include "store/contact_types.h"
+#include "util/buf.h"
+
+#define CQ_MAX_VALUES 64
+
+enum cq_kind { CQ_INT, CQ_TEXT, CQ_TIME, CQ_TEXTS };
+
+struct cq_value {
+	enum cq_kind kind;
+	long long i;		/* CQ_INT, CQ_TIME */
+	const char *s;		/* CQ_TEXT */
+	const char *const *arr; /* CQ_TEXTS */
+	int narr;
+};
+
+struct cq_sql {
+	struct buf sql;
+	int n;
+	struct cq_value v[CQ_MAX_VALUES];
+};
+
+/* "SELECT <cols>" and the rest of one page of q for user_id (cols name the contact as c).
+ * Strings of q are referenced, not copied. */
+void cq_build_page(struct cq_sql *b, const char *cols, long long user_id,
+		   const struct contact_query *q);
+/* "SELECT count(*)" over q's filters (no keyset position, no limit). */
+void cq_build_count(struct cq_sql *b, long long user_id, const struct contact_query *q);
+void cq_free(struct cq_sql *b);
+
+#endif
