@@ -1,4 +1,4 @@
-// Black-box tests of rate limiting and HTTP hardening (SPEC §4, §1.1–1.2, §13.7, §17; issue 5):
+// Black-box tests of rate limiting and HTTP hardening (SPEC §4, §1.1–1.2, §13.7, §17):
 // the general, login, login-identifier, register/forgot/resend buckets and their headers on the
 // local and the Redis backend; two servers sharing one Redis; Redis stopped, paused (SIGSTOP) and
 // back; X-Forwarded-For and TRUST_PROXY; exempt routes; header count and size, slowloris and slow
@@ -549,7 +549,7 @@ describe(`limits [${STORE}]`, () => {
 		});
 	});
 
-	describe('malformed input on every route, beyond the junk bodies of foundation.test.mjs (issue 5)', () => {
+	describe('malformed input on every route, beyond the junk bodies of foundation.test.mjs', () => {
 		let srv;
 		let ops = [];
 		before(async () => {

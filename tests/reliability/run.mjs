@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Fault and scale-out tests (`make reliability`, issue 10; not part of `make test`):
+// Fault and scale-out tests (`make reliability`; not part of `make test`):
 //   node tests/reliability/run.mjs --build build [--only name,name]
 // Each scenario starts its own services on loopback (throwaway PostgreSQL, Redis, SMTP capture,
 // nginx, crm servers, all stopped by pid through tests/support/cleanup.mjs), drives a bounded load,
