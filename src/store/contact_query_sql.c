@@ -1,6 +1,7 @@
 /* The contact listing's SELECT for both stores: see contact_query_sql.h. */
 #include "store/contact_query_sql.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 static void put(struct cq_sql *b, const char *fragment)
@@ -183,6 +184,17 @@ void cq_build_page(struct cq_sql *b, const char *cols, long long user_id,
 	order_by(b, q, links);
 	put(b, " LIMIT ?");
 	bind_i(b, q->limit);
+}
+
+bool cq_stable_name(const struct contact_query *q, char name[CQ_NAME_MAX])
+{
+	if (!by_links(q) || q->nterms > 0)
+		return false;
+	/* every fragment the text of such a page may hold */
+	snprintf(name, CQ_NAME_MAX, "contacts_by_tag_%d%d%d%d", q->has_since,
+		 q->company_key != NULL, q->email_key != NULL,
+		 q->has_after ? 1 + q->after_null : 0);
+	return true;
 }
 
 void cq_build_count(struct cq_sql *b, long long user_id, const struct contact_query *q)

@@ -39,6 +39,12 @@ struct cq_sql {
  * Strings of q are referenced, not copied. */
 void cq_build_page(struct cq_sql *b, const char *cols, long long user_id,
 		   const struct contact_query *q);
+/* When the best plan of q's page is the same whatever its values (one tag by -lastContacted,
+ * read from the tag's links, and no search terms), writes into name a statement name for the
+ * shape of its text, the same for every q of that shape, and returns true: a store may then
+ * keep it prepared. False for every other page, whose best plan depends on the values. */
+#define CQ_NAME_MAX 40
+bool cq_stable_name(const struct contact_query *q, char name[CQ_NAME_MAX]);
 /* "SELECT count(*)" over q's filters (no keyset position, no limit). */
 void cq_build_count(struct cq_sql *b, long long user_id, const struct contact_query *q);
 void cq_free(struct cq_sql *b);

@@ -17,8 +17,10 @@
 /* Renders b (contact_query_sql.h) as PostgreSQL: each '?' becomes $n with its value's type,
  * text arrays as array literals in owned[], then runs it planned for its actual values: with a
  * generic (prepared) plan, a heavy user's search scanned all of their contacts (126 ms) where
- * the plan for the values walks an index (0.5 ms); see bench/README.md. */
-static PGresult *run_built(struct db *db, struct cq_sql *b, int *rc)
+ * the plan for the values walks an index (0.5 ms); see bench/README.md. Only a page of q whose
+ * best plan does not depend on the values (cq_stable_name) stays prepared, saving its planning
+ * on every request (q NULL: the count, never). */
+static PGresult *run_built(struct db *db, struct cq_sql *b, const struct contact_query *q, int *rc)
 {
 	struct buf sql = {0};
 	struct pg_params p = {0};
@@ -51,7 +53,10 @@ static PGresult *run_built(struct db *db, struct cq_sql *b, int *rc)
 		}
 	}
 	cq_free(b);
-	PGresult *r = pg_exec_params(db, sql.data, p.n, p.v, rc);
+	char name[CQ_NAME_MAX];
+	PGresult *r = q && cq_stable_name(q, name)
+			  ? pg_exec_prepared(db, name, sql.data, p.n, p.v, rc)
+			  : pg_exec_params(db, sql.data, p.n, p.v, rc);
 	buf_free(&sql);
 	for (int i = 0; i < nowned; i++)
 		free(owned[i]);
@@ -65,7 +70,7 @@ int pg_contacts_select_page(struct db *db, long long user_id, const struct conta
 	struct cq_sql b = {0};
 	cq_build_page(&b, PG_CONTACT_COLS, user_id, q);
 	int rc;
-	PGresult *r = run_built(db, &b, &rc);
+	PGresult *r = run_built(db, &b, q, &rc);
 	if (!r)
 		return rc;
 	int n = rc < q->limit ? rc : q->limit;
@@ -88,7 +93,7 @@ int pg_contacts_count_matching(struct db *db, long long user_id, const struct co
 	struct cq_sql b = {0};
 	cq_build_count(&b, user_id, q);
 	int rc;
-	PGresult *r = run_built(db, &b, &rc);
+	PGresult *r = run_built(db, &b, NULL, &rc);
 	if (!r)
 		return rc;
 	*count = rc > 0 ? pg_get_i64(r, 0, 0) : 0;
