@@ -28,7 +28,9 @@ void h_health(struct request *req)
 	json_t *doc = json_object();
 	json_object_set_new(doc, "status", json_string("ok"));
 	json_object_set_new(doc, "timestamp", timestamp_now());
-	json_object_set_new(doc, "uptime", json_real(mono_seconds() - req->app->started_mono));
+	/* seconds in whole milliseconds, as SPEC §13.1 shows it (1234.567) */
+	double up = (double)(long long)((mono_seconds() - req->app->started_mono) * 1000.0) / 1000.0;
+	json_object_set_new(doc, "uptime", json_real(up));
 	json_object_set_new(doc, "version", json_string(CRM_VERSION));
 	reply_json_steal(req, 200, doc);
 }

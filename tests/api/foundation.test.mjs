@@ -140,6 +140,7 @@ describe(`foundation [${STORE}]`, () => {
 			assert.ok(Math.abs(Date.parse(b.timestamp) - Date.now()) < 60000, `timestamp ${b.timestamp} is now`);
 			assert.equal(typeof b.uptime, 'number');
 			assert.ok(b.uptime >= 0 && b.uptime < 3600, `uptime ${b.uptime}`);
+			assert.equal(Math.round(b.uptime * 1000) / 1000, b.uptime, 'seconds to the millisecond');
 			assert.equal(b.version, '1.0.0');
 			assert.equal(b.data, undefined, 'not wrapped in the envelope');
 		});
