@@ -178,7 +178,15 @@ static int list_run(struct db *db, void *ctx)
 	struct actx *a = x->a;
 	const struct contact_query *q = &x->p->q;
 	const struct store_ops *ops = COPS(a);
-	x->n = ops->contacts_select_page(db, a->user_id, q, &x->rows);
+	/* a retried attempt starts afresh */
+	contact_rows_free(x->rows, x->n > 0 ? x->n : 0);
+	tag_refs_free(x->tags, x->ntagrefs > 0 ? x->ntagrefs : 0);
+	free(x->tombs);
+	x->rows = NULL;
+	x->tags = NULL;
+	x->tombs = NULL;
+	x->n = x->ntagrefs = x->nt = 0;
+	x->n = ops->contacts_select_page(db, a->user_id, q, &x->rows, &x->tags, &x->ntagrefs);
 	if (x->n < 0)
 		return x->n;
 	if (q->has_since) {
@@ -187,15 +195,6 @@ static int list_run(struct db *db, void *ctx)
 						q->after_n, q->after_id, q->limit, &x->tombs);
 		if (x->nt < 0)
 			return x->nt;
-	}
-	if (x->n > 0) {
-		long long *ids = xcalloc((size_t)x->n, sizeof *ids);
-		for (int i = 0; i < x->n; i++)
-			ids[i] = x->rows[i].id;
-		x->ntagrefs = ops->contact_tags_select(db, a->user_id, ids, x->n, &x->tags);
-		free(ids);
-		if (x->ntagrefs < 0)
-			return x->ntagrefs;
 	}
 	if (x->want_total) {
 		int rc = ops->contacts_count_matching(db, a->user_id, q, &x->total);
@@ -303,7 +302,18 @@ enum err_code contacts_list(struct actx *a, const struct contact_list_in *in, js
 		p.cursor_keys = keys;
 	}
 	struct list_tx x = {.a = a, .p = &p, .want_total = in->include_total};
-	int rc = store_tx(a->app->store, false, list_run, &x);
+	int rc;
+	if (COPS(a)->page_one_statement && !in->include_total && !in->has_since) {
+		/* one statement (the page and its tags): no transaction round trips */
+		struct db *db;
+		rc = store_acquire(a->app->store, &db);
+		if (rc >= 0) {
+			rc = list_run(db, &x);
+			store_release(a->app->store, db);
+		}
+	} else {
+		rc = store_tx(a->app->store, false, list_run, &x);
+	}
 	if (rc < 0) {
 		e = err_from_store(rc);
 	} else {

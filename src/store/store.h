@@ -54,6 +54,10 @@ struct store;
 
 struct store_ops {
 	const char *name; /* "sqlite" or "postgres" */
+	/* contacts_select_page reads the page and its tags in one statement, which is consistent
+	 * on its own, so that a page needs no transaction (PostgreSQL: no BEGIN and COMMIT round
+	 * trips); otherwise it takes two and the caller opens a transaction. */
+	bool page_one_statement;
 	void (*close)(struct store *s);
 
 	int (*acquire)(struct store *s, struct db **out);
@@ -257,10 +261,12 @@ struct store_ops {
 	 * (deleted_at = t) per deleted contact. Returns the number deleted. */
 	int (*contacts_delete)(struct db *db, long long user_id, const long long *ids, int n,
 			       long long t);
-	/* One page of a listing (at most q->limit rows, in q's order). *rows is a new array
-	 * (contact_rows_free). Returns the count. */
+	/* One page of a listing (at most q->limit rows, in q's order) and its contacts' tags
+	 * (*tags, *ntags: grouped by contact, each contact's by name_key, id), in one statement
+	 * where page_one_statement. *rows is a new array (contact_rows_free), *tags too
+	 * (tag_refs_free). Returns the count of rows. */
 	int (*contacts_select_page)(struct db *db, long long user_id, const struct contact_query *q,
-				    struct contact_row **rows);
+				    struct contact_row **rows, struct tag_ref **tags, int *ntags);
 	/* The number of contacts matching q's filters (its keyset position is ignored). */
 	int (*contacts_count_matching)(struct db *db, long long user_id,
 				       const struct contact_query *q, long long *count);

@@ -189,7 +189,9 @@ static long long add_contact(struct fx *f, long long uid, const char *first, con
 static char *page_ids(struct fx *f, long long uid, const struct contact_query *q)
 {
 	struct contact_row *rows = NULL;
-	int n = f->o->contacts_select_page(f->db, uid, q, &rows);
+	struct tag_ref *tags = NULL;
+	int ntags = 0;
+	int n = f->o->contacts_select_page(f->db, uid, q, &rows, &tags, &ntags);
 	char *out = xstrdup("");
 	for (int i = 0; i < n; i++) {
 		char *next = xasprintf("%s%s%lld", out, i ? "," : "", rows[i].id);
@@ -201,6 +203,7 @@ static char *page_ids(struct fx *f, long long uid, const struct contact_query *q
 		out = xasprintf("error %d", n);
 	}
 	contact_rows_free(rows, n > 0 ? n : 0);
+	tag_refs_free(tags, ntags);
 	return out;
 }
 

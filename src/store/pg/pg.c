@@ -1,7 +1,8 @@
 /* The PostgreSQL store: the connection pool (DB_POOL_SIZE connections made on demand, a 2 s wait
  * for a free one, reconnection after an outage), transactions, ping and pool statistics
- * (SPEC §13.7), failing fast while the server is unreachable (pg_breaker.c). DATABASE_URL is handed to libpq as is, except for our own `schema` parameter,
- * which libpq does not know: it is removed and becomes each connection's search_path. */
+ * (SPEC §13.7), failing fast while the server is unreachable (pg_breaker.c). DATABASE_URL is handed
+ * to libpq as is, except for our own `schema` parameter, which libpq does not know: it is removed
+ * and becomes each connection's search_path. */
 #include "store/pg/pgs.h"
 
 #include <errno.h>
@@ -324,6 +325,7 @@ static void pg_close(struct store *s)
 
 static const struct store_ops pg_ops = {
     .name = "postgres",
+    .page_one_statement = true,
     .close = pg_close,
     .acquire = pg_acquire,
     .release = pg_release,

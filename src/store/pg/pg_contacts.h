@@ -22,7 +22,9 @@ char *pg_text_array(const char *const *strs, int n);
 /* Reads the contact columns (PG_CONTACT_COLS, starting at col 0) of row i. */
 void pg_read_contact(const PGresult *r, int i, struct contact_row *c);
 
-/* The contact columns pg_read_contact expects, for a contacts table aliased `c`. */
+/* The contact columns pg_read_contact expects, for a contacts table aliased `c`, and their
+ * number. */
+#define PG_CONTACT_NCOLS 17
 #define PG_CONTACT_COLS                                                                            \
 	"c.id, c.first_name, c.last_name, c.email, c.phone, c.address, c.company, c.job_role,"     \
 	" c.first_name_key, c.last_name_key, c.birthday_year, c.birthday_month, c.birthday_day,"   \
@@ -47,7 +49,7 @@ int pg_contacts_delete(struct db *db, long long user_id, const long long *ids, i
 
 /* The listing (pg_contacts_list.c). */
 int pg_contacts_select_page(struct db *db, long long user_id, const struct contact_query *q,
-			    struct contact_row **rows);
+			    struct contact_row **rows, struct tag_ref **tags, int *ntags);
 int pg_contacts_count_matching(struct db *db, long long user_id, const struct contact_query *q,
 			       long long *count);
 

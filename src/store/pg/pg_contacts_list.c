@@ -3,6 +3,7 @@
  * actual values each time (an unnamed statement), because the best plan for a rare term and a
  * common one differ by orders of magnitude. */
 #include <stdint.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,12 +64,54 @@ static PGresult *run_built(struct db *db, struct cq_sql *b, const struct contact
 	return r;
 }
 
+/* The page's columns: the contact's (PG_CONTACT_COLS) and its tags as one JSON array of
+ * [id, name, name_key, link id], by name_key, id (NULL: none). PostgreSQL evaluates the subquery
+ * only for the rows the limit keeps (an expensive output column is computed after the sort). */
+#define PAGE_TAGS_COL PG_CONTACT_NCOLS
+#define PAGE_COLS                                                                                  \
+	PG_CONTACT_COLS ", (SELECT json_agg(json_build_array(t.id, t.name, t.name_key, l.id)"      \
+			" ORDER BY t.name_key, t.id)::text FROM contact_tags l JOIN tags t"        \
+			" ON t.user_id = l.user_id AND t.id = l.tag_id"                            \
+			" WHERE l.user_id = c.user_id AND l.contact_id = c.id)"
+
+/* Appends the tags of contact_id from their JSON array text (PAGE_COLS) to *out. */
+static int read_page_tags(const char *text, long long contact_id, struct tag_ref **out, int *n,
+			  int *cap)
+{
+	json_t *arr = json_loads(text, 0, NULL);
+	if (!json_is_array(arr)) {
+		json_decref(arr);
+		return ST_ERROR;
+	}
+	size_t k;
+	json_t *v;
+	json_array_foreach(arr, k, v)
+	{
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 32;
+			*out = xrealloc(*out, (size_t)*cap * sizeof **out);
+		}
+		struct tag_ref *t = &(*out)[(*n)++];
+		t->contact_id = contact_id;
+		t->id = json_integer_value(json_array_get(v, 0));
+		const char *name = json_string_value(json_array_get(v, 1));
+		const char *key = json_string_value(json_array_get(v, 2));
+		t->name = xstrdup(name ? name : "");
+		t->name_key = xstrdup(key ? key : "");
+		t->link_id = json_integer_value(json_array_get(v, 3));
+	}
+	json_decref(arr);
+	return 0;
+}
+
 int pg_contacts_select_page(struct db *db, long long user_id, const struct contact_query *q,
-			    struct contact_row **rows)
+			    struct contact_row **rows, struct tag_ref **tags, int *ntags)
 {
 	*rows = NULL;
+	*tags = NULL;
+	*ntags = 0;
 	struct cq_sql b = {0};
-	cq_build_page(&b, PG_CONTACT_COLS, user_id, q);
+	cq_build_page(&b, PAGE_COLS, user_id, q);
 	int rc;
 	PGresult *r = run_built(db, &b, q, &rc);
 	if (!r)
@@ -76,14 +119,26 @@ int pg_contacts_select_page(struct db *db, long long user_id, const struct conta
 	int n = rc < q->limit ? rc : q->limit;
 	if (n == 0) { /* no rows: no array, as on SQLite */
 		PQclear(r);
-		*rows = NULL;
 		return 0;
 	}
-	struct contact_row *out = xcalloc((size_t)(n > 0 ? n : 1), sizeof *out);
-	for (int i = 0; i < n; i++)
+	struct contact_row *out = xcalloc((size_t)n, sizeof *out);
+	struct tag_ref *tout = NULL;
+	int nt = 0, cap = 0;
+	for (int i = 0; i < n; i++) {
 		pg_read_contact(r, i, &out[i]);
+		if (!PQgetisnull(r, i, PAGE_TAGS_COL) &&
+		    read_page_tags(PQgetvalue(r, i, PAGE_TAGS_COL), out[i].id, &tout, &nt, &cap) <
+			0) {
+			PQclear(r);
+			contact_rows_free(out, n);
+			tag_refs_free(tout, nt);
+			return ST_ERROR;
+		}
+	}
 	PQclear(r);
 	*rows = out;
+	*tags = tout;
+	*ntags = nt;
 	return n;
 }
 

@@ -44,7 +44,7 @@ int sq_contacts_delete(struct db *db, long long user_id, const long long *ids, i
 
 /* The listing (sq_contacts_list.c). */
 int sq_contacts_select_page(struct db *db, long long user_id, const struct contact_query *q,
-			    struct contact_row **rows);
+			    struct contact_row **rows, struct tag_ref **tags, int *ntags);
 int sq_contacts_count_matching(struct db *db, long long user_id, const struct contact_query *q,
 			       long long *count);
 

@@ -42,9 +42,11 @@ static sqlite3_stmt *prepare_bound(struct db *db, struct cq_sql *b)
 }
 
 int sq_contacts_select_page(struct db *db, long long user_id, const struct contact_query *q,
-			    struct contact_row **rows)
+			    struct contact_row **rows, struct tag_ref **tags, int *ntags)
 {
 	*rows = NULL;
+	*tags = NULL;
+	*ntags = 0;
 	struct cq_sql b = {0};
 	cq_build_page(&b, SQ_CONTACT_COLS, user_id, q);
 	sqlite3_stmt *st = prepare_bound(db, &b);
@@ -58,6 +60,18 @@ int sq_contacts_select_page(struct db *db, long long user_id, const struct conta
 	if (rc < 0) {
 		contact_rows_free(out, n);
 		return rc;
+	}
+	if (n > 0) { /* the page's tags: a second statement in the caller's transaction */
+		long long *ids = xcalloc((size_t)n, sizeof *ids);
+		for (int i = 0; i < n; i++)
+			ids[i] = out[i].id;
+		int nt = sq_contact_tags_select(db, user_id, ids, n, tags);
+		free(ids);
+		if (nt < 0) {
+			contact_rows_free(out, n);
+			return nt;
+		}
+		*ntags = nt;
 	}
 	*rows = out;
 	return n;
