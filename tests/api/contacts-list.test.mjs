@@ -104,6 +104,26 @@ describe(`contacts listing [${STORE}]`, () => {
 		assert.equal((await u.list('tag=kin&sort=-lastContacted&limit=1')).data[0].lastContacted, new Date(t + 99000).toISOString());
 	});
 
+	test("a page shows each contact's tags as the contact itself does, by folded name, names exact", async () => {
+		const u = await newUser(api);
+		const odd = ['Zeta "quoted"', 'back\\slash', 'émoji 🎉', 'Ärger', 'alpha', 'ünï/cødé'];
+		const cs = [];
+		cs.push(await u.create({ firstName: 'P0', tags: odd }));
+		cs.push(await u.create({ firstName: 'P1' }));
+		cs.push(await u.create({ firstName: 'P2', tags: ['alpha', 'Zeta "quoted"'] }));
+		for (const q of ['', 'sort=-lastContacted', 'tag=alpha&sort=-lastContacted', 'includeTotal=true', 'q=p']) {
+			const page = await u.list(q);
+			assert.ok(page.data.length >= 2, q);
+			for (const c of page.data) {
+				const one = (await u.get(`/contacts/${c.id}`)).json.data;
+				assert.deepEqual(c.tags, one.tags, `${q}: contact ${c.firstName}`);
+			}
+		}
+		const p0 = (await u.list()).data.find((c) => c.id === cs[0].id);
+		assert.deepEqual(p0.tags.map((t) => t.name), ['alpha', 'Ärger', 'back\\slash', 'émoji 🎉', 'ünï/cødé', 'Zeta "quoted"']);
+		assert.deepEqual((await u.list()).data.find((c) => c.id === cs[1].id).tags, []);
+	});
+
 	test('every filter at its limit at once, and with a cursor', async () => {
 		const u = await newUser(api);
 		const tags = Array.from({ length: 10 }, (_, i) => `t${i}`);
