@@ -465,7 +465,8 @@ fi
 # --- query plans ----------------------------------------------------------------------------
 # EXPLAIN (ANALYZE, BUFFERS) of the statements behind GET /contacts/{id} and of the heavy
 # account's search and tag listing, as the server runs them: prepared, after five executions
-# (when PostgreSQL may switch to a generic plan). Text kept in step with src/store/pg.
+# (when PostgreSQL may switch to a generic plan). Text kept in step with src/store/pg
+# (pg_contacts.c) and src/store/contact_query_sql.c (a page's columns: pg_contacts_list.c).
 mkdir -p "$RESULTS_DIR"
 HEAVY_UID=$(psql_bench -d bench -Atc "SELECT id FROM users WHERE email_key = '$HEAVY_EMAIL'")
 BENCH_UID=${BENCH_UID:-$(psql_bench -d bench -Atc "SELECT id FROM users WHERE email_key = '$BENCH_EMAIL'")}
@@ -479,11 +480,11 @@ explain() { # name, parameter types, SQL, arguments
 	printf 'EXPLAIN (ANALYZE, BUFFERS) EXECUTE %s(%s);\nRESET plan_cache_mode;\n' "$1" "$4"
 }
 CC_COLS="c.id, c.first_name, c.last_name, c.email, c.phone, c.address, c.company, c.job_role, c.first_name_key, c.last_name_key, c.birthday_year, c.birthday_month, c.birthday_day, c.custom_fields::text, (extract(epoch FROM c.last_contacted) * 1000)::bigint, (extract(epoch FROM c.created_at) * 1000)::bigint, (extract(epoch FROM c.updated_at) * 1000)::bigint"
+TAGS_COL="(SELECT json_agg(json_build_array(t.id, t.name, t.name_key, l.id) ORDER BY t.name_key, t.id)::text FROM contact_tags l JOIN tags t ON t.user_id = l.user_id AND t.id = l.tag_id WHERE l.user_id = c.user_id AND l.contact_id = c.id)"
 {
-	explain contacts_select bigint,bigint "SELECT $CC_COLS FROM contacts c WHERE c.user_id = \$1::bigint AND c.id = \$2::bigint" "$BENCH_UID, $BENCH_CONTACT_ID"
-	explain contact_tags_select bigint,text "SELECT ct.contact_id, t.id, t.name, t.name_key, ct.id FROM contact_tags ct JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id WHERE ct.user_id = \$1::bigint AND ct.contact_id = ANY(\$2::bigint[]) ORDER BY ct.contact_id, t.name_key, t.id" "$BENCH_UID, '{$BENCH_CONTACT_ID}'"
-	explain contacts_search bigint,bigint,text,text,int "SELECT $CC_COLS FROM contacts c WHERE c.user_id = \$1::bigint AND c.id IN (SELECT s.contact_id FROM search_terms s WHERE s.user_id = \$2::bigint AND s.term >= \$3::text AND s.term < \$4::text) ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT \$5::int" "$HEAVY_UID, $HEAVY_UID, 'ann', 'ano', 26"
-	explain contacts_tag bigint,bigint,text,int "SELECT $CC_COLS FROM contacts c WHERE c.user_id = \$1::bigint AND c.id IN (SELECT ct.contact_id FROM contact_tags ct JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id WHERE ct.user_id = \$2::bigint AND t.name_key = ANY(\$3::text[])) ORDER BY c.last_contacted DESC NULLS LAST, c.id DESC LIMIT \$4::int" "$HEAVY_UID, $HEAVY_UID, '{\"tag 3\"}', 26"
+	explain contacts_select_with_tags bigint,bigint "SELECT $CC_COLS, t.id, t.name, t.name_key, ct.id FROM contacts c LEFT JOIN contact_tags ct ON ct.user_id = c.user_id AND ct.contact_id = c.id LEFT JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id WHERE c.user_id = \$1::bigint AND c.id = \$2::bigint ORDER BY t.name_key, t.id" "$BENCH_UID, $BENCH_CONTACT_ID"
+	explain contacts_search bigint,bigint,text,text,bigint "SELECT $CC_COLS, $TAGS_COL FROM contacts c WHERE c.user_id = \$1::bigint AND c.id IN (SELECT s.contact_id FROM search_terms s WHERE s.user_id = \$2::bigint AND s.term >= \$3::text AND s.term < \$4::text) ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT \$5::bigint" "$HEAVY_UID, $HEAVY_UID, 'ann', 'ano', 26"
+	explain contacts_tag bigint,bigint,text,bigint,bigint "SELECT $CC_COLS, $TAGS_COL FROM contact_tags ct JOIN contacts c ON c.user_id = ct.user_id AND c.id = ct.contact_id WHERE ct.user_id = \$1::bigint AND ct.tag_id = (SELECT t.id FROM tags t WHERE t.user_id = \$2::bigint AND t.name_key = \$3::text) AND c.user_id = \$4::bigint ORDER BY ct.last_contacted DESC NULLS LAST, ct.contact_id DESC LIMIT \$5::bigint" "$HEAVY_UID, $HEAVY_UID, 'tag 3', $HEAVY_UID, 26"
 } >"$TMP/explain.sql"
 psql_bench -d bench -f "$TMP/explain.sql" >"$RESULTS_DIR/explain.txt" 2>&1 ||
 	log "warning: EXPLAIN failed (see ${RESULTS_DIR#"$(pwd)/"}/explain.txt)"
