@@ -6,17 +6,22 @@
 # two ceilings: the store's (pgbench running bench/pgbench_contact_get.sql, the statements behind
 # GET /contacts/{id}) and libmicrohttpd's (bench/mhd_hello.c). Prints one table and the ratios,
 # writes bench/results/latest.json and the query plans to bench/results/explain.txt.
+# With BENCH_STORE=sqlite the same routes run against the embedded SQLite store instead: no
+# cluster, the database file in DATA_DIR, the same data from bench/generate_sqlite.sql and
+# bench/generate_heavy_sqlite.sql (sqlite3 CLI), ANALYZE instead of VACUUM, the store ceiling
+# from bench/sqlite_ceiling.c and EXPLAIN QUERY PLAN instead of EXPLAIN (ANALYZE).
 # See bench/README.md for what the numbers mean.
 #
 # Usage: bench/run.sh <builddir>
 # Environment (all optional):
+#   BENCH_STORE    postgres (default) or sqlite
 #   BENCH_DURATION (10s)  BENCH_WARMUP (2s, 0 to skip)  BENCH_THREADS (2)  BENCH_CONNECTIONS (64)
 #   BENCH_ROUTES   comma-separated route names to run (default: all)
 #   BENCH_USERS (1000)  BENCH_CONTACTS (100000)
 #   BENCH_HEAVY_CONTACTS (100000)  BENCH_HEAVY_INTERACTIONS (1000000)  BENCH_HEAVY_NOTES (200000)
 #   BENCH_EXPORT_RUNS (3)  downloads of the export route (measured with curl, not wrk)
-#   BENCH_CEILINGS=0  skip the pgbench and libmicrohttpd ceilings
-#   BENCH_KEEP=1   keep the temporary directory (logs, cluster) for inspection
+#   BENCH_CEILINGS=0  skip the store (pgbench or SQLite loop) and libmicrohttpd ceilings
+#   BENCH_KEEP=1   keep the temporary directory (logs, cluster or database file) for inspection
 #   PG_BIN (/usr/lib/postgresql/15/bin)
 set -euo pipefail
 
@@ -70,13 +75,24 @@ HEAVY_INTERACTIONS=${BENCH_HEAVY_INTERACTIONS:-1000000}
 HEAVY_NOTES=${BENCH_HEAVY_NOTES:-200000}
 EXPORT_RUNS=${BENCH_EXPORT_RUNS:-3}
 CEILINGS=${BENCH_CEILINGS:-1}
+STORE=${BENCH_STORE:-postgres}
 RESULTS_DIR=$BENCH_DIR/results
 
 die() { echo "bench: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
 
 [ -x "$CRM" ] || die "$CRM not found; run make build"
-[ -x "$PG_BIN/initdb" ] || die "PostgreSQL 15 not found in $PG_BIN (apt-get install postgresql)"
+case $STORE in
+postgres)
+	[ -x "$PG_BIN/initdb" ] || die "PostgreSQL 15 not found in $PG_BIN (apt-get install postgresql)"
+	STORE_NAME="PostgreSQL 15"
+	GENERATE_SQL=generate.sql GENERATE_HEAVY_SQL=generate_heavy.sql ;;
+sqlite)
+	command -v sqlite3 >/dev/null || die "sqlite3 not found (apt-get install sqlite3)"
+	STORE_NAME="SQLite $(pkg-config --modversion sqlite3 2>/dev/null || sqlite3 -version | cut -d' ' -f1)"
+	GENERATE_SQL=generate_sqlite.sql GENERATE_HEAVY_SQL=generate_heavy_sqlite.sql ;;
+*) die "BENCH_STORE must be postgres or sqlite, not $STORE" ;;
+esac
 command -v wrk >/dev/null || die "wrk not found (apt-get install wrk)"
 command -v curl >/dev/null || die "curl not found (apt-get install curl)"
 
@@ -134,7 +150,10 @@ trap 'exit 143' TERM
 # Shows the tail of a log file when a step fails.
 show_log() { [ -f "$1" ] && tail -n 40 "$1" >&2; return 0; }
 
-# --- PostgreSQL -----------------------------------------------------------------------------
+# --- the store ------------------------------------------------------------------------------
+export DATA_DIR=$TMP/data
+export CRM_ENV=development LOG_LEVEL=warn ENV_FILE=/nonexistent
+if [ "$STORE" = postgres ]; then
 log "starting PostgreSQL in $TMP"
 as_pg mkdir -m 0700 "$PGDATA" "$SOCK"
 as_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C --no-sync \
@@ -156,18 +175,47 @@ PG_STARTED=1
 
 psql_bench() { psql -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -U postgres "$@"; }
 psql_bench -d postgres -c 'CREATE DATABASE bench' >/dev/null
-
 export DATABASE_URL="postgresql://postgres@/bench?host=$SOCK"
-export DATA_DIR=$TMP/data
-export CRM_ENV=development LOG_LEVEL=warn ENV_FILE=/nonexistent
+# Runs one statement on the bench database; prints the rows unaligned, without a header.
+sql_bench() { psql_bench -d bench -At -c "$1"; }
+# Runs an SQL file with variables (name=value ...).
+sql_bench_file() {
+	local file=$1 kv
+	local -a vars=()
+	shift
+	for kv; do vars+=(-v "$kv"); done
+	psql_bench -d bench "${vars[@]}" -f "$file"
+}
+else
+# SQLite: no DATABASE_URL, so the server and `crm migrate` use $DATA_DIR/crm.sqlite3. The
+# sqlite3 CLI shares the file with the server (WAL: its reads never wait, its writes wait up
+# to 5 s for the server's).
+unset DATABASE_URL
+SQLITE_DB=$DATA_DIR/crm.sqlite3
+sql_bench() { sqlite3 -bail -batch -noheader -list -cmd '.timeout 5000' "$SQLITE_DB" "$1"; }
+# Runs an SQL file with parameters (name=value ...: .parameter set :name value, where a value
+# that is not a whole number becomes an SQL string literal).
+sql_bench_file() {
+	local file=$1 kv v
+	local -a cmds=()
+	shift
+	for kv; do
+		v=${kv#*=}
+		case $v in '' | *[!0-9]*) v="'${v//\'/\'\'}'" ;; esac
+		cmds+=(-cmd ".parameter set :${kv%%=*} \"$v\"")
+	done
+	sqlite3 -bail -batch -cmd '.timeout 5000' "${cmds[@]}" "$SQLITE_DB" <"$file"
+}
+fi
 
 log "crm migrate"
 "$CRM" migrate >"$TMP/migrate.log" 2>&1 || { show_log "$TMP/migrate.log"; die "crm migrate failed"; }
+[ "$STORE" = postgres ] || [ -f "$SQLITE_DB" ] || die "crm migrate did not create $SQLITE_DB"
 
 log "generating $N_USERS users and $N_CONTACTS contacts"
 t0=$(date +%s.%N)
-psql_bench -d bench -v users="$N_USERS" -v contacts="$N_CONTACTS" -f "$BENCH_DIR/generate.sql" \
-	>"$TMP/generate.log" 2>&1 || { show_log "$TMP/generate.log"; die "bench/generate.sql failed"; }
+sql_bench_file "$BENCH_DIR/$GENERATE_SQL" users="$N_USERS" contacts="$N_CONTACTS" \
+	>"$TMP/generate.log" 2>&1 || { show_log "$TMP/generate.log"; die "bench/$GENERATE_SQL failed"; }
 GEN_SECONDS=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 log "data generated in ${GEN_SECONDS}s"
 
@@ -196,12 +244,16 @@ export BENCH_EMAIL BENCH_PASSWORD
 curl -fsS -o /dev/null -H 'Content-Type: application/json' \
 	-d "{\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\",\"firstName\":\"Bench\"}" \
 	"$BASE/api/v1/auth/register" || die "registering the bench account failed"
-psql_bench -d bench -c "UPDATE users SET email_verified = true WHERE email_key = '$BENCH_EMAIL'" >/dev/null
+sql_bench "UPDATE users SET email_verified = true WHERE email_key = '$BENCH_EMAIL'" >/dev/null
 # The login route spreads over LOGIN_USERS generated users given the bench account's password
 # hash: one identifier may log in only 100 times an hour (SPEC §4, login-identifier).
 LOGIN_USERS=$(( N_USERS < 200 ? N_USERS : 200 ))
 export LOGIN_USERS
-psql_bench -d bench -c "UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email_key = '$BENCH_EMAIL') WHERE email_key IN (SELECT 'user' || n || '@bench.example' FROM generate_series(1, $LOGIN_USERS) n)" >/dev/null
+case $STORE in
+postgres) login_keys="SELECT 'user' || n || '@bench.example' FROM generate_series(1, $LOGIN_USERS) n" ;;
+sqlite) login_keys="SELECT 'user' || value || '@bench.example' FROM generate_series(1, $LOGIN_USERS)" ;;
+esac
+sql_bench "UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email_key = '$BENCH_EMAIL') WHERE email_key IN ($login_keys)" >/dev/null
 BENCH_TOKEN=$(curl -fsS -H 'Content-Type: application/json' \
 	-d "{\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\"}" "$BASE/api/v1/auth/login" |
 	/usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["accessToken"])') ||
@@ -228,15 +280,14 @@ HEAVY_EMAIL=bench-heavy@bench.example
 curl -fsS -o /dev/null -H 'Content-Type: application/json' \
 	-d "{\"email\":\"$HEAVY_EMAIL\",\"password\":\"$BENCH_PASSWORD\",\"firstName\":\"Heavy\"}" \
 	"$BASE/api/v1/auth/register" || die "registering the heavy account failed"
-psql_bench -d bench -c "UPDATE users SET email_verified = true WHERE email_key = '$HEAVY_EMAIL'" >/dev/null
+sql_bench "UPDATE users SET email_verified = true WHERE email_key = '$HEAVY_EMAIL'" >/dev/null
 # PREMIUM (the ADMIN role, SPEC 5) for the two PREMIUM insights.
-psql_bench -d bench -c "UPDATE users SET role = 'ADMIN' WHERE email_key = '$HEAVY_EMAIL'" >/dev/null
+sql_bench "UPDATE users SET role = 'ADMIN' WHERE email_key = '$HEAVY_EMAIL'" >/dev/null
 log "generating the heavy account: $HEAVY_CONTACTS contacts, $HEAVY_INTERACTIONS interactions, $HEAVY_NOTES notes"
 t0=$(date +%s.%N)
-psql_bench -d bench -v email="$HEAVY_EMAIL" -v contacts="$HEAVY_CONTACTS" \
-	-v interactions="$HEAVY_INTERACTIONS" -v notes="$HEAVY_NOTES" \
-	-f "$BENCH_DIR/generate_heavy.sql" >"$TMP/generate_heavy.log" 2>&1 ||
-	{ show_log "$TMP/generate_heavy.log"; die "bench/generate_heavy.sql failed"; }
+sql_bench_file "$BENCH_DIR/$GENERATE_HEAVY_SQL" email="$HEAVY_EMAIL" contacts="$HEAVY_CONTACTS" \
+	interactions="$HEAVY_INTERACTIONS" notes="$HEAVY_NOTES" >"$TMP/generate_heavy.log" 2>&1 ||
+	{ show_log "$TMP/generate_heavy.log"; die "bench/$GENERATE_HEAVY_SQL failed"; }
 HEAVY_SECONDS=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 log "heavy account generated in ${HEAVY_SECONDS}s"
 BENCH_HEAVY_TOKEN=$(curl -fsS -H 'Content-Type: application/json' \
@@ -248,18 +299,30 @@ export BENCH_HEAVY_TOKEN
 # and the date 90 days ago ({ago90d}). A second VACUUM in its own session makes sure the
 # visibility map is set (an autovacuum snapshot taken during the long generating transaction can
 # keep the first one from marking pages all-visible), as autovacuum keeps it on a live system.
-BENCH_HEAVY_CONTACT_ID=$(psql_bench -d bench -At -c "SELECT i.contact_id FROM interactions i JOIN users u ON u.id = i.user_id WHERE u.email_key = '$HEAVY_EMAIL' GROUP BY i.contact_id ORDER BY count(*) DESC, i.contact_id LIMIT 1")
+BENCH_HEAVY_CONTACT_ID=$(sql_bench "SELECT i.contact_id FROM interactions i JOIN users u ON u.id = i.user_id WHERE u.email_key = '$HEAVY_EMAIL' GROUP BY i.contact_id ORDER BY count(*) DESC, i.contact_id LIMIT 1")
 AGO90D=$(date -u -d '90 days ago' +%Y-%m-%d)
+if [ "$STORE" = postgres ]; then
 # VACUUM marks a page all-visible only when no open snapshot may still miss its rows; until every
 # page is, index-only scans read the table too (EXPLAIN's Heap Fetches), so retry until it is.
 BENCH_TABLES="contacts, interactions, contact_tags, tags, notes, search_terms, interaction_days, user_counts"
 for i in $(seq 1 10); do
-	psql_bench -d bench -c "VACUUM ANALYZE $BENCH_TABLES" >/dev/null
-	not_visible=$(psql_bench -d bench -At -c "SELECT coalesce(sum(relpages - relallvisible), 0) FROM pg_class WHERE relname IN ('contacts', 'interactions', 'contact_tags', 'notes', 'search_terms') AND relkind = 'r'")
+	sql_bench "VACUUM ANALYZE $BENCH_TABLES" >/dev/null
+	not_visible=$(sql_bench "SELECT coalesce(sum(relpages - relallvisible), 0) FROM pg_class WHERE relname IN ('contacts', 'interactions', 'contact_tags', 'notes', 'search_terms') AND relkind = 'r'")
 	[ "$not_visible" = 0 ] && break
 	log "VACUUM left $not_visible pages not all-visible; again"
 	sleep 1
 done
+else
+# SQLite has no visibility map: ANALYZE gives the planner its statistics. The server's open
+# connections load them only when they next see a schema change (ANALYZE changes the schema only
+# when it creates sqlite_stat1), so a table is created and dropped after it. Then the WAL, which
+# holds the generated pages, is checkpointed into the database file and truncated, so reads do
+# not look up the WAL index for pages the database file has.
+log "ANALYZE"
+sql_bench "ANALYZE; CREATE TABLE bench_reload_stats (x INTEGER) STRICT; DROP TABLE bench_reload_stats;" >/dev/null
+ckpt=$(sql_bench "PRAGMA wal_checkpoint(TRUNCATE)")
+[ "${ckpt%%|*}" = 0 ] || log "warning: the WAL checkpoint was blocked ($ckpt)"
+fi
 
 # Prints "<VmHWM kB> <VmRSS kB>" of the server.
 rss_kb() { awk '/^VmHWM:/ { h = $2 } /^VmRSS:/ { r = $2 } END { print h + 0, r + 0 }' "/proc/$SERVER_PID/status"; }
@@ -405,13 +468,14 @@ RATIO_LINES=()
 # Prints a / b as a percentage, or "n/a".
 pct() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf "%.0f %%", 100 * a / b }'; }
 if [ "$CEILINGS" != 0 ]; then
-	# The store: pgbench -M prepared on the statements behind GET /contacts/{id}, for the bench
-	# account's session and contact, CONNECTIONS clients on THREADS threads.
 	read -r BENCH_UID BENCH_SID <<<"$(/usr/bin/python3 -c '
 import base64, json, sys
 p = sys.argv[1].split(".")[1]
 c = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
 print(c["sub"], c["sid"])' "$BENCH_TOKEN")"
+	if [ "$STORE" = postgres ]; then
+	# The store: pgbench -M prepared on the statements behind GET /contacts/{id}, for the bench
+	# account's session and contact, CONNECTIONS clients on THREADS threads.
 	log "pgbench (store ceiling of GET /contacts/{id}) for $DURATION"
 	as_pg "$PG_BIN/pgbench" -n -M prepared -h "$SOCK" -U postgres -c "$CONNECTIONS" -j "$THREADS" \
 		-T "${DURATION%s}" -D sid="$BENCH_SID" -D uid="$BENCH_UID" -D cid="$BENCH_CONTACT_ID" \
@@ -423,7 +487,33 @@ print(c["sub"], c["sid"])' "$BENCH_TOKEN")"
 	ROWS+=("ceiling: pgbench, the statements of GET /contacts/{id}"$'\t'"$PG_TPS"$'\t'"${PG_LAT:-?} ms (mean)"$'\t'"-"$'\t'"${PG_FAILED:-0}"$'\t'"-"$'\t'"-")
 	CEIL_JSON+=("$(printf '"store":{"tool":"pgbench","script":"bench/pgbench_contact_get.sql","clients":%s,"tps":%s,"latencyMsMean":%s,"failed":%s}' \
 		"$CONNECTIONS" "${PG_TPS:-0}" "${PG_LAT:-0}" "${PG_FAILED:-0}")")
-	RATIO_LINES+=("GET /contacts/{id} / store ceiling: $(pct "${RESULT_RPS[contact_get]:-}" "$PG_TPS")")
+	STORE_TPS=$PG_TPS
+	else
+	# The store: bench/sqlite_ceiling.c, a loop on THREADS threads (each with its own read-only
+	# connection to the database file) running the statements behind GET /contacts/{id} for the
+	# bench account's session and contact.
+	SQ_CEIL=$TMP/sqlite_ceiling
+	${CC:-cc} -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -pthread -o "$SQ_CEIL" \
+		"$BENCH_DIR/sqlite_ceiling.c" $(pkg-config --cflags --libs sqlite3) \
+		2>"$TMP/sqlite_ceiling.build.log" ||
+		{ show_log "$TMP/sqlite_ceiling.build.log"; die "building bench/sqlite_ceiling.c failed"; }
+	log "SQLite loop (store ceiling of GET /contacts/{id}) for $DURATION"
+	"$SQ_CEIL" "$SQLITE_DB" "$THREADS" "${DURATION%s}" "$BENCH_SID" "$BENCH_UID" \
+		"$BENCH_CONTACT_ID" "$(date +%s%3N)" >"$TMP/sqlite_ceiling.log" 2>&1 ||
+		{ cat "$TMP/sqlite_ceiling.log" >&2; die "bench/sqlite_ceiling.c failed"; }
+	declare -A r=()
+	line=$(tail -n 1 "$TMP/sqlite_ceiling.log")
+	for kv in $line; do r[${kv%%=*}]=${kv#*=}; done
+	SQ_RATE=${r[perSecond]:-0}
+	SQ_LAT=$(awk -v us="${r[latencyUsMean]:-0}" 'BEGIN { printf "%.3f", us / 1000 }')
+	SQ_FAILED=${r[failed]:-0}
+	ROWS+=("ceiling: SQLite loop, the statements of GET /contacts/{id}"$'\t'"$SQ_RATE"$'\t'"$SQ_LAT ms (mean)"$'\t'"-"$'\t'"$SQ_FAILED"$'\t'"-"$'\t'"-")
+	CEIL_JSON+=("$(printf '"store":{"tool":"bench/sqlite_ceiling.c","threads":%s,"iterations":%s,"iterationsPerSecond":%s,"latencyMsMean":%s,"failed":%s}' \
+		"$THREADS" "${r[iterations]:-0}" "$SQ_RATE" "$SQ_LAT" "$SQ_FAILED")")
+	unset r
+	STORE_TPS=$SQ_RATE
+	fi
+	RATIO_LINES+=("GET /contacts/{id} / store ceiling: $(pct "${RESULT_RPS[contact_get]:-}" "$STORE_TPS")")
 
 	# libmicrohttpd: bench/mhd_hello.c with the daemon options of src/http/server.c and the
 	# server's worker count (WORKER_THREADS defaults to the CPU count).
@@ -463,13 +553,14 @@ print(c["sub"], c["sid"])' "$BENCH_TOKEN")"
 fi
 
 # --- query plans ----------------------------------------------------------------------------
-# EXPLAIN (ANALYZE, BUFFERS) of the statements behind GET /contacts/{id} and of the heavy
+# PostgreSQL: EXPLAIN (ANALYZE, BUFFERS) of the statements behind GET /contacts/{id} and of the heavy
 # account's search and tag listing, as the server runs them: prepared, after five executions
 # (when PostgreSQL may switch to a generic plan). Text kept in step with src/store/pg
 # (pg_contacts.c) and src/store/contact_query_sql.c (a page's columns: pg_contacts_list.c).
 mkdir -p "$RESULTS_DIR"
-HEAVY_UID=$(psql_bench -d bench -Atc "SELECT id FROM users WHERE email_key = '$HEAVY_EMAIL'")
-BENCH_UID=${BENCH_UID:-$(psql_bench -d bench -Atc "SELECT id FROM users WHERE email_key = '$BENCH_EMAIL'")}
+HEAVY_UID=$(sql_bench "SELECT id FROM users WHERE email_key = '$HEAVY_EMAIL'")
+BENCH_UID=${BENCH_UID:-$(sql_bench "SELECT id FROM users WHERE email_key = '$BENCH_EMAIL'")}
+if [ "$STORE" = postgres ]; then
 explain() { # name, parameter types, SQL, arguments
 	printf '\\echo === %s: prepared, after five executions, then with a custom plan\n' "$1"
 	printf 'PREPARE %s(%s) AS %s;\n' "$1" "$2" "$3"
@@ -488,6 +579,32 @@ TAGS_COL="(SELECT json_agg(json_build_array(t.id, t.name, t.name_key, l.id) ORDE
 } >"$TMP/explain.sql"
 psql_bench -d bench -f "$TMP/explain.sql" >"$RESULTS_DIR/explain.txt" 2>&1 ||
 	log "warning: EXPLAIN failed (see ${RESULTS_DIR#"$(pwd)/"}/explain.txt)"
+else
+# SQLite has no EXPLAIN ANALYZE: EXPLAIN QUERY PLAN of the same statements as the server runs
+# them on SQLite (its bound parameters set with .parameter), then each run once to warm up and
+# once under .timer (its wall time). Text kept in step with src/store/sqlite (sq_contacts.c,
+# sq_contacts_select_with_tags; sq_tags.c, sq_contact_tags_select, the tags of a page) and
+# src/store/contact_query_sql.c (a page's columns: SQ_CONTACT_COLS, sq_contacts_list.c).
+sq_explain() { # name, SQL, the values of its parameters in order (SQL literals)
+	local name=$1 sql=$2 i=0 v
+	shift 2
+	printf '.print === %s: EXPLAIN QUERY PLAN, then its run time (warm)\n' "$name"
+	for v; do i=$((i + 1)); printf '.parameter set ?%d "%s"\n' "$i" "$v"; done
+	printf 'EXPLAIN QUERY PLAN %s;\n.output /dev/null\n%s;\n.timer on\n%s;\n.timer off\n' \
+		"$sql" "$sql" "$sql"
+	printf '.output stdout\n.parameter clear\n.print\n'
+}
+SQ_COLS="c.id, c.first_name, c.last_name, c.email, c.phone, c.address, c.company, c.job_role, c.first_name_key, c.last_name_key, c.birthday_year, c.birthday_month, c.birthday_day, c.custom_fields, c.last_contacted, c.created_at, c.updated_at"
+TAG_PAGE_IDS=$(sql_bench "SELECT json_group_array(contact_id) FROM (SELECT ct.contact_id FROM contact_tags ct JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id WHERE ct.user_id = $HEAVY_UID AND t.name_key = 'tag 3' ORDER BY ct.last_contacted DESC NULLS LAST, ct.contact_id DESC LIMIT 25)")
+{
+	sq_explain contacts_select_with_tags "SELECT $SQ_COLS, t.id, t.name, t.name_key, ct.id FROM contacts c LEFT JOIN contact_tags ct ON ct.user_id = c.user_id AND ct.contact_id = c.id LEFT JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id WHERE c.user_id = ?1 AND c.id = ?2 ORDER BY t.name_key, t.id" "$BENCH_UID" "$BENCH_CONTACT_ID"
+	sq_explain contacts_search "SELECT $SQ_COLS FROM contacts c WHERE c.user_id = ? AND c.id IN (SELECT s.contact_id FROM search_terms s WHERE s.user_id = ? AND s.term >= ? AND s.term < ?) ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT ?" "$HEAVY_UID" "$HEAVY_UID" "'ann'" "'ano'" 26
+	sq_explain contacts_tag "SELECT $SQ_COLS FROM contact_tags ct JOIN contacts c ON c.user_id = ct.user_id AND c.id = ct.contact_id WHERE ct.user_id = ? AND ct.tag_id = (SELECT t.id FROM tags t WHERE t.user_id = ? AND t.name_key = ?) AND c.user_id = ? ORDER BY ct.last_contacted DESC NULLS LAST, ct.contact_id DESC LIMIT ?" "$HEAVY_UID" "$HEAVY_UID" "'tag 3'" "$HEAVY_UID" 26
+	sq_explain contact_tags_select "SELECT ct.contact_id, t.id, t.name, t.name_key, ct.id FROM contact_tags ct JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id WHERE ct.user_id = ?1 AND ct.contact_id IN (SELECT value FROM json_each(?2)) ORDER BY ct.contact_id, t.name_key, t.id" "$HEAVY_UID" "'$TAG_PAGE_IDS'"
+} >"$TMP/explain.sql"
+sqlite3 -bail -batch -cmd '.timeout 5000' "$SQLITE_DB" <"$TMP/explain.sql" >"$RESULTS_DIR/explain.txt" 2>&1 ||
+	log "warning: EXPLAIN QUERY PLAN failed (see ${RESULTS_DIR#"$(pwd)/"}/explain.txt)"
+fi
 
 # --- report ---------------------------------------------------------------------------------
 # Aligns tab-separated lines into a table: first column left, the others right.
@@ -515,7 +632,7 @@ table() {
 json_str() { printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g'; }
 
 echo
-echo "crm bench: PostgreSQL 15, $N_USERS users, $N_CONTACTS contacts; heavy account $HEAVY_CONTACTS contacts, $HEAVY_INTERACTIONS interactions, $HEAVY_NOTES notes; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; $(nproc) CPUs"
+echo "crm bench: $STORE_NAME, $N_USERS users, $N_CONTACTS contacts; heavy account $HEAVY_CONTACTS contacts, $HEAVY_INTERACTIONS interactions, $HEAVY_NOTES notes; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; $(nproc) CPUs"
 {
 	printf 'route\trequests/s\tp50\tp99\terrors\tpeak RSS\tserver CPU/req\n'
 	printf '%s\n' "${ROWS[@]}"
@@ -526,8 +643,9 @@ mkdir -p "$RESULTS_DIR"
 commit=$(git -C "$BENCH_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)
 version=$("$CRM" version 2>/dev/null | head -n 1 || echo unknown)
 {
-	printf '{"generatedAt":"%s","commit":"%s","version":"%s","store":"postgres","cpus":%s,' \
-		"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(json_str "$commit")" "$(json_str "$version")" "$(nproc)"
+	printf '{"generatedAt":"%s","commit":"%s","version":"%s","store":"%s","storeVersion":"%s","cpus":%s,' \
+		"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(json_str "$commit")" "$(json_str "$version")" \
+		"$STORE" "$(json_str "$STORE_NAME")" "$(nproc)"
 	printf '"wrk":{"threads":%s,"connections":%s,"duration":"%s","warmup":"%s"},' \
 		"$THREADS" "$CONNECTIONS" "$DURATION" "$WARMUP"
 	printf '"data":{"users":%s,"contacts":%s,"generateSeconds":%s,"heavy":{"contacts":%s,"interactions":%s,"notes":%s,"generateSeconds":%s}},"routes":[' \
@@ -537,7 +655,7 @@ version=$("$CRM" version 2>/dev/null | head -n 1 || echo unknown)
 	printf '],"ceilings":{'
 	(IFS=,; printf '%s' "${CEIL_JSON[*]}")
 	printf '},"ratios":{"contactGetToStore":%s,"healthToHttp":%s},"totalSeconds":%s}\n' \
-		"$(awk -v a="${RESULT_RPS[contact_get]:-}" -v b="${PG_TPS:-}" 'BEGIN { if (a == "" || b + 0 == 0) print "null"; else printf "%.3f", a / b }')" \
+		"$(awk -v a="${RESULT_RPS[contact_get]:-}" -v b="${STORE_TPS:-}" 'BEGIN { if (a == "" || b + 0 == 0) print "null"; else printf "%.3f", a / b }')" \
 		"$(awk -v a="${RESULT_RPS[health]:-}" -v b="${H_RPS:-}" 'BEGIN { if (a == "" || b + 0 == 0) print "null"; else printf "%.3f", a / b }')" \
 		"$SECONDS"
 
