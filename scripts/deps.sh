@@ -14,6 +14,8 @@ testing="python3-yaml postgresql redis-server python3-aiosmtpd clang libclang-rt
 # /usr/sbin/nginx itself with a config in a temporary directory; the package's own service and
 # /etc/nginx are not used.
 reliability="nginx"
+# `make bench` with BENCH_STORE=sqlite also needs the sqlite3 CLI, which the bench set gets
+# from $testing.
 bench="wrk postgresql-contrib sqlmap"
 
 case "$want" in
