@@ -15,6 +15,8 @@
 # Usage: bench/run.sh <builddir>
 # Environment (all optional):
 #   BENCH_STORE    postgres (default) or sqlite
+#   BENCH_SQLITE_ANALYZE=0  on SQLite, leave the planner without statistics (as the server's
+#                  own database is unless someone runs ANALYZE)
 #   BENCH_DURATION (10s)  BENCH_WARMUP (2s, 0 to skip)  BENCH_THREADS (2)  BENCH_CONNECTIONS (64)
 #   BENCH_ROUTES   comma-separated route names to run (default: all)
 #   BENCH_USERS (1000)  BENCH_CONTACTS (100000)
@@ -318,8 +320,12 @@ else
 # when it creates sqlite_stat1), so a table is created and dropped after it. Then the WAL, which
 # holds the generated pages, is checkpointed into the database file and truncated, so reads do
 # not look up the WAL index for pages the database file has.
-log "ANALYZE"
-sql_bench "ANALYZE; CREATE TABLE bench_reload_stats (x INTEGER) STRICT; DROP TABLE bench_reload_stats;" >/dev/null
+if [ "${BENCH_SQLITE_ANALYZE:-1}" != 0 ]; then
+	log "ANALYZE"
+	sql_bench "ANALYZE; CREATE TABLE bench_reload_stats (x INTEGER) STRICT; DROP TABLE bench_reload_stats;" >/dev/null
+else
+	log "no ANALYZE (BENCH_SQLITE_ANALYZE=0)"
+fi
 ckpt=$(sql_bench "PRAGMA wal_checkpoint(TRUNCATE)")
 [ "${ckpt%%|*}" = 0 ] || log "warning: the WAL checkpoint was blocked ($ckpt)"
 fi
