@@ -30,6 +30,7 @@ struct sq_conn {
 	int timeout_ms;	       /* statement timeout; 0 = none (migrations) */
 	int depth;	       /* acquire nesting on this thread */
 	bool read_tx;	       /* inside a read-only transaction */
+	bool writing;	       /* holds the store's write_mu (a write transaction is open) */
 	char constraint[96];   /* see sq_last_constraint */
 };
 
@@ -39,6 +40,11 @@ struct sq_store {
 	int timeout_ms;
 	pthread_key_t key;  /* this thread's struct sq_conn */
 	pthread_mutex_t mu; /* guards conns */
+	/* Held by the one connection with an open write transaction: this process's writers
+	 * queue here, woken as soon as the writer finishes, instead of in SQLite's busy handler,
+	 * which sleeps in growing steps and lets one thread win the lock again and again (a
+	 * request waited up to 1.5 s at the 99th percentile with two threads writing). */
+	pthread_mutex_t write_mu;
 	struct sq_conn *conns;
 	atomic_int nconns, in_use;
 };

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -191,15 +192,48 @@ static void sq_release(struct store *st, struct db *db)
 	atomic_fetch_sub(&sq_of(st)->in_use, 1);
 }
 
+/* Takes the store's write_mu for a write transaction, waiting at most the statement timeout.
+ * 0, or ST_TIMEOUT. */
+static int write_lock(struct sq_conn *c)
+{
+	int rc;
+	if (c->timeout_ms > 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		long long ns = ts.tv_nsec + (long long)c->timeout_ms * 1000000LL;
+		ts.tv_sec += (time_t)(ns / 1000000000LL);
+		ts.tv_nsec = (long)(ns % 1000000000LL);
+		rc = pthread_mutex_timedlock(&c->store->write_mu, &ts);
+	} else {
+		rc = pthread_mutex_lock(&c->store->write_mu);
+	}
+	if (rc != 0) {
+		log_msg(LOG_WARN, "sqlite: no write turn within %d ms", c->timeout_ms);
+		return ST_TIMEOUT;
+	}
+	c->writing = true;
+	return 0;
+}
+
+static void write_unlock(struct sq_conn *c)
+{
+	if (c->writing) {
+		c->writing = false;
+		pthread_mutex_unlock(&c->store->write_mu);
+	}
+}
+
 static int sq_begin(struct db *db, bool write)
 {
 	struct sq_conn *c = sq_conn_of(db);
+	if (write && write_lock(c) < 0)
+		return ST_TIMEOUT;
 	sqlite3_stmt *st = sq_prepare(db, write ? "BEGIN IMMEDIATE" : "BEGIN");
-	if (!st)
-		return ST_ERROR;
-	int rc = sq_step(db, st);
-	if (rc < 0)
+	int rc = st ? sq_step(db, st) : ST_ERROR;
+	if (rc < 0) {
+		write_unlock(c);
 		return rc;
+	}
 	c->read_tx = !write;
 	return 0;
 }
@@ -210,11 +244,12 @@ static void sq_rollback(struct db *db)
 	c->read_tx = false;
 	sq_reset_busy(c);
 	/* An interrupted or failed statement may already have ended the transaction. */
-	if (sqlite3_get_autocommit(c->h))
-		return;
-	sqlite3_stmt *st = sq_prepare(db, "ROLLBACK");
-	if (!st || sq_step(db, st) < 0)
-		log_msg(LOG_ERROR, "sqlite: rollback failed");
+	if (!sqlite3_get_autocommit(c->h)) {
+		sqlite3_stmt *st = sq_prepare(db, "ROLLBACK");
+		if (!st || sq_step(db, st) < 0)
+			log_msg(LOG_ERROR, "sqlite: rollback failed");
+	}
+	write_unlock(c);
 }
 
 static int sq_commit(struct db *db)
@@ -226,12 +261,14 @@ static int sq_commit(struct db *db)
 		/* SQLite ended the transaction itself (e.g. an interrupted write): nothing of it
 		 * is committed, so the caller must not think otherwise. */
 		log_msg(LOG_ERROR, "sqlite: commit without an open transaction");
+		write_unlock(c);
 		return ST_ERROR;
 	}
 	sqlite3_stmt *st = sq_prepare(db, "COMMIT");
 	int rc = st ? sq_step(db, st) : ST_ERROR;
 	if (rc < 0)
 		sq_rollback(db); /* a failed COMMIT (e.g. deferred FK) leaves it open */
+	write_unlock(c);
 	return rc < 0 ? rc : 0;
 }
 
@@ -274,6 +311,7 @@ static void sq_close(struct store *st)
 	}
 	pthread_key_delete(s->key);
 	pthread_mutex_destroy(&s->mu);
+	pthread_mutex_destroy(&s->write_mu);
 	free(s->path);
 	free(s);
 }
@@ -425,9 +463,11 @@ struct store *sq_store_open(const struct config *cfg)
 	s->base.ops = &sq_ops;
 	s->base.impl = s;
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->write_mu, NULL);
 	if (pthread_key_create(&s->key, conn_destroy) != 0) {
 		log_msg(LOG_ERROR, "sqlite: pthread_key_create failed");
 		pthread_mutex_destroy(&s->mu);
+		pthread_mutex_destroy(&s->write_mu);
 		free(s->path);
 		free(s);
 		return NULL;
