@@ -286,7 +286,7 @@ enum err_code insights_stale(struct actx *a, const struct insights_stale_in *in,
 		if (!in->compat)
 			json_object_set_new(o, "daysSinceContact",
 					    c->has_last_contacted
-						? json_integer(insights_floor_div(
+						? json_integer(insight_floor_div(
 						      a->now - c->last_contacted, INSIGHT_DAY_MS))
 						: json_null());
 		json_array_append_new(arr, o);

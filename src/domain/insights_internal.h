@@ -20,13 +20,6 @@ static inline const struct store_ops *IOPS(struct actx *a)
 	return a->app->store->ops;
 }
 
-/* floor(a / b) for b > 0, also for negative a (times before 1970). */
-static inline long long insights_floor_div(long long a, long long b)
-{
-	long long q = a / b;
-	return (a % b != 0 && a < 0) ? q - 1 : q;
-}
-
 /* Runs fn(db, ctx) in one read transaction. Returns 0 on success; -1 when fn aborted with
  * INSIGHTS_TX_ABORT (*err = ERR_NONE: the caller names the error) or the store failed (*err
  * the error a client sees). */

@@ -60,7 +60,7 @@ static long long bucket_next(enum trend_interval iv, long long start)
 	if (iv == TREND_WEEK)
 		return start + 7 * INSIGHT_DAY_MS;
 	int y, m, d;
-	civil_from_days(insights_floor_div(start, INSIGHT_DAY_MS), &y, &m, &d);
+	civil_from_days(insight_utc_day(start), &y, &m, &d);
 	return days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) * INSIGHT_DAY_MS;
 }
 
@@ -72,7 +72,7 @@ static long long default_from(enum trend_interval iv, long long to)
 		return to - 30 * INSIGHT_DAY_MS;
 	if (iv == TREND_WEEK)
 		return to - 84 * INSIGHT_DAY_MS;
-	long long day = insights_floor_div(to, INSIGHT_DAY_MS);
+	long long day = insight_utc_day(to);
 	int y, m, d;
 	civil_from_days(day, &y, &m, &d);
 	(void)d;
@@ -166,8 +166,7 @@ static int trend_run(struct db *db, void *ctx)
 	int n = q.nbuckets;
 	long long *days = xcalloc((size_t)n + 1, sizeof *days);
 	memcpy(days, q.bounds, (size_t)n * sizeof *days);
-	long long to = q.bounds[n],
-		  midnight = insights_floor_div(to, INSIGHT_DAY_MS) * INSIGHT_DAY_MS;
+	long long to = q.bounds[n], midnight = insight_utc_day(to) * INSIGHT_DAY_MS;
 	days[n] = midnight;
 	q.bounds = days;
 	int rc = IOPS(x->a)->insights_trend_days(db, x->a->user_id, &q, x->counts);

@@ -6,14 +6,19 @@
 
 #include <stdbool.h>
 
-/* A UTC day in milliseconds, and the day of a time: days since 1970-01-01 (UTC), rounded down
- * also before 1970; the day numbers of the per-day figures (interaction_days and
- * tag_interaction_days of db/). */
+/* floor(a / b) for b > 0, also for negative a (times before 1970). */
+static inline long long insight_floor_div(long long a, long long b)
+{
+	long long q = a / b;
+	return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+/* A UTC day in milliseconds, and the day of a time: days since 1970-01-01 (UTC); the day
+ * numbers of the per-day figures (interaction_days and tag_interaction_days of db/). */
 #define INSIGHT_DAY_MS 86400000LL
 static inline long long insight_utc_day(long long ms)
 {
-	long long q = ms / INSIGHT_DAY_MS;
-	return (ms % INSIGHT_DAY_MS != 0 && ms < 0) ? q - 1 : q;
+	return insight_floor_div(ms, INSIGHT_DAY_MS);
 }
 
 /* The figures of GET /insights/overview that need the store (the average is computed from

@@ -145,9 +145,9 @@ TEST(rounded_figures)
 	check_decimal(39 * DAY, 2 * DAY, 1, "19.5");
 	check_decimal(68 * DAY, 2 * DAY, 1, "34");
 	check_decimal(DAY + DAY / 20, DAY, 1, "1.1"); /* 1.05 rounds half up */
-	CHECK_INT(insights_floor_div(-1, DAY), -1);
-	CHECK_INT(insights_floor_div(-DAY, DAY), -1);
-	CHECK_INT(insights_floor_div(DAY - 1, DAY), 0);
+	CHECK_INT(insight_floor_div(-1, DAY), -1);
+	CHECK_INT(insight_floor_div(-DAY, DAY), -1);
+	CHECK_INT(insight_floor_div(DAY - 1, DAY), 0);
 }
 
 int main(void)
