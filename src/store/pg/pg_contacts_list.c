@@ -1,12 +1,8 @@
 /* PostgreSQL store functions for the contact listing (SPEC §9.2): the SELECT of
- * store/contact_query_sql.c rendered with typed $n parameters. The statement is planned for its
- * actual values each time (an unnamed statement), because the best plan for a rare term and a
- * common one differ by orders of magnitude. */
-#include <stdint.h>
+ * store/contact_query_sql.c rendered with typed $n parameters, with the page's tags in the same
+ * statement. */
 #include <jansson.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "store/contact_query_sql.h"
 #include "store/pg/pg_contacts.h"

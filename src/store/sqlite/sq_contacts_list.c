@@ -1,7 +1,6 @@
 /* SQLite store functions for the contact listing (SPEC §9.2): the SELECT of
  * store/contact_query_sql.c with anonymous parameters. */
 #include <stdlib.h>
-#include <string.h>
 
 #include "store/contact_query_sql.h"
 #include "store/sqlite/sq.h"
