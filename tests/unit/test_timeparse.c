@@ -36,6 +36,19 @@ TEST(range)
 	CHECK_INT(parse_timestamp("2101-01-01", true, &ms, NULL), TS_OUT_OF_RANGE);
 }
 
+TEST(format)
+{
+	char out[40];
+	CHECK_STR(format_iso8601(0, out, sizeof out), "1970-01-01T00:00:00.000Z");
+	CHECK_STR(format_iso8601(-1, out, sizeof out), "1969-12-31T23:59:59.999Z");
+	CHECK_STR(format_iso8601(-2208988800000LL, out, sizeof out), "1900-01-01T00:00:00.000Z");
+	CHECK_STR(format_iso8601(4133980799999LL, out, sizeof out), "2100-12-31T23:59:59.999Z");
+	CHECK_STR(format_iso8601(1751290334007LL, out, sizeof out), "2025-06-30T13:32:14.007Z");
+	CHECK_STR(format_iso8601(253402300800000LL, out, sizeof out), "10000-01-01T00:00:00.000Z");
+	char small[12];
+	CHECK_STR(format_iso8601(0, small, sizeof small), "1970-01-01T");
+}
+
 int main(void)
 {
 	return RUN_TESTS();
