@@ -111,16 +111,34 @@ static bool valid_request_id(const char *s)
 	return true;
 }
 
+/* A random (version 4) UUID. The bytes come from a per-thread block filled by libsodium 256
+ * ids at a time: one getrandom call per request cost as much as the rest of /health. */
 static void new_uuid(char *out, size_t n)
 {
-	unsigned char b[16];
-	randombytes_buf(b, sizeof b);
+	static __thread unsigned char pool[16 * 256];
+	static __thread size_t used = sizeof pool;
+	static const char hex[] = "0123456789abcdef";
+	if (used == sizeof pool) {
+		randombytes_buf(pool, sizeof pool);
+		used = 0;
+	}
+	unsigned char *b = pool + used;
+	used += 16;
 	b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
-	snprintf(out, n,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-		 b[14], b[15]);
+	char id[37];
+	char *p = id;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		*p++ = hex[b[i] >> 4];
+		*p++ = hex[b[i] & 0x0F];
+	}
+	*p = '\0';
+	if (n >= sizeof id)
+		memcpy(out, id, sizeof id);
+	else if (n > 0)
+		snprintf(out, n, "%s", id);
 }
 
 /* Splits and decodes the path into req->segments. False when a segment is not decodable. */
@@ -184,7 +202,7 @@ bool pipeline_head(struct request *req)
 {
 	const char *rid = http_header(req, "X-Request-Id");
 	if (rid && valid_request_id(rid))
-		snprintf(req->request_id, sizeof req->request_id, "%s", rid);
+		memcpy(req->request_id, rid, strlen(rid) + 1); /* at most 64 bytes */
 	else
 		new_uuid(req->request_id, sizeof req->request_id);
 
@@ -408,14 +426,26 @@ const char *pipeline_route_label(const struct request *req)
 	return req->route ? req->route->pattern : "unmatched";
 }
 
+const struct http_fixed_header pipeline_fixed_headers[] = {
+    {"X-Content-Type-Options", "nosniff"},
+    {"X-Frame-Options", "DENY"},
+    {"Referrer-Policy", "no-referrer"},
+    {"Content-Security-Policy", CSP},
+    {"Cross-Origin-Opener-Policy", "same-origin"},
+    {"Cross-Origin-Resource-Policy", "same-origin"},
+    {NULL, NULL},
+};
+
+bool pipeline_fixed_header(const char *name)
+{
+	for (const struct http_fixed_header *h = pipeline_fixed_headers; h->name; h++)
+		if (strcasecmp(h->name, name) == 0)
+			return true;
+	return false;
+}
+
 void pipeline_finish_headers(struct request *req)
 {
-	reply_header(req, "X-Content-Type-Options", "nosniff");
-	reply_header(req, "X-Frame-Options", "DENY");
-	reply_header(req, "Referrer-Policy", "no-referrer");
-	reply_header(req, "Content-Security-Policy", CSP);
-	reply_header(req, "Cross-Origin-Opener-Policy", "same-origin");
-	reply_header(req, "Cross-Origin-Resource-Policy", "same-origin");
 	bool has_cache = false;
 	for (size_t i = 0; i < req->resp.nheaders; i++)
 		has_cache |= strcasecmp(req->resp.headers[i].name, "Cache-Control") == 0;

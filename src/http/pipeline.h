@@ -18,7 +18,18 @@ bool pipeline_head(struct request *req);
 /* Steps 5–11 and the handler. On return either req->resp is set or req->job was deferred. */
 void pipeline_body(struct request *req);
 
-/* Adds the headers every response carries (§13.5, §13.6) to req->resp. */
+/* The security headers every response carries with the same value (§13.5), ending with a
+ * NULL name. They are not copied into req->resp: server.c adds them to the wire response
+ * itself, and they replace any header of the same name a handler set. */
+struct http_fixed_header {
+	const char *name, *value;
+};
+extern const struct http_fixed_header pipeline_fixed_headers[];
+/* Is name (any case) one of pipeline_fixed_headers? */
+bool pipeline_fixed_header(const char *name);
+
+/* Adds the other headers every response carries (§13.5, §13.6: Cache-Control unless set,
+ * X-Request-Id, Vary, RateLimit-*, HSTS, CORS) to req->resp. */
 void pipeline_finish_headers(struct request *req);
 
 /* Is o (an exact origin) in the CORS allowlist of §13.5? */

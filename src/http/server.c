@@ -42,12 +42,6 @@ struct server {
 	struct conn_watcher *watcher; /* deadlines against slow clients (conn_watch.h) */
 };
 
-/* The request head (line and headers) must be complete 30 s after the connection opened or the
- * previous response was sent; a body gets 30 s plus 1 s per 32 KiB declared. */
-#define HEAD_DEADLINE_MS 30000
-#define BODY_DEADLINE_MS 30000
-#define BODY_BYTES_PER_SECOND (32 * 1024)
-
 /* Room for an 8 KiB target and 32 KiB of headers plus the response head, so the service
  * measures those limits itself and answers 414/431 with its own envelope (SPEC §13.7). */
 #define CONN_MEMORY_LIMIT (128 * 1024)
@@ -264,7 +258,10 @@ static enum MHD_Result queue(struct MHD_Connection *con, struct request *req)
 	if (r->content_type)
 		MHD_add_response_header(resp, "Content-Type", r->content_type);
 	for (size_t i = 0; i < r->nheaders; i++)
-		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+		if (!pipeline_fixed_header(r->headers[i].name))
+			MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+	for (const struct http_fixed_header *h = pipeline_fixed_headers; h->name; h++)
+		MHD_add_response_header(resp, h->name, h->value);
 	/* While draining (SIGTERM), every answer closes its connection: a proxy holding kept-alive
 	 * connections to this node then opens new ones, which are refused (the listening socket is
 	 * closed), and sends the next requests to another node before anything was sent here. */
