@@ -467,10 +467,28 @@ for spec in "${ROUTES[@]}"; do
 done
 [ ${#ROWS[@]} -gt 0 ] || die "no route selected (BENCH_ROUTES=${BENCH_ROUTES:-})"
 
+# --- the statements of the heavy account's pages ----------------------------------------------
+# The text the PostgreSQL store sends for a page of the heavy account's search (q=ann) and of its
+# tag listing (tag=tag 3&sort=-lastContacted), kept in step with src/store/contact_query_sql.c
+# (cq_build_page) and the page's columns in src/store/pg/pg_contacts_list.c. The arguments are
+# the parameter references, so EXPLAIN ($n) and pgbench (:name) run the same text.
+HEAVY_UID=$(sql_bench "SELECT id FROM users WHERE email_key = '$HEAVY_EMAIL'")
+CC_COLS="c.id, c.first_name, c.last_name, c.email, c.phone, c.address, c.company, c.job_role, c.first_name_key, c.last_name_key, c.birthday_year, c.birthday_month, c.birthday_day, c.custom_fields::text, (extract(epoch FROM c.last_contacted) * 1000)::bigint, (extract(epoch FROM c.created_at) * 1000)::bigint, (extract(epoch FROM c.updated_at) * 1000)::bigint"
+TAGS_COL="(SELECT json_agg(json_build_array(t.id, t.name, t.name_key, l.id) ORDER BY t.name_key, t.id)::text FROM contact_tags l JOIN tags t ON t.user_id = l.user_id AND t.id = l.tag_id WHERE l.user_id = c.user_id AND l.contact_id = c.id)"
+search_sql() { # user (twice), term low, term high, limit
+	printf 'SELECT %s, %s FROM contacts c WHERE c.user_id = %s AND c.id IN (SELECT s.contact_id FROM search_terms s WHERE s.user_id = %s AND s.term >= %s AND s.term < %s) ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT %s' \
+		"$CC_COLS" "$TAGS_COL" "$@"
+}
+tag_sql() { # user, user, tag key, user, limit
+	printf 'SELECT %s, %s FROM contact_tags ct CROSS JOIN contacts c WHERE ct.user_id = %s AND ct.tag_id = (SELECT t.id FROM tags t WHERE t.user_id = %s AND t.name_key = %s) AND c.user_id = %s AND c.id = ct.contact_id ORDER BY ct.last_contacted DESC NULLS LAST, ct.contact_id DESC LIMIT %s' \
+		"$CC_COLS" "$TAGS_COL" "$@"
+}
+
 # --- the ceilings ---------------------------------------------------------------------------
 # Both run with the server idle, at the same concurrency as the routes.
 CEIL_JSON=()
 RATIO_LINES=()
+FLOOR_LINES=() # the least mean latency the routes' connections can see on the store
 # Prints a / b as a percentage, or "n/a".
 pct() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf "%.0f %%", 100 * a / b }'; }
 if [ "$CEILINGS" != 0 ]; then
@@ -480,20 +498,75 @@ p = sys.argv[1].split(".")[1]
 c = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
 print(c["sub"], c["sid"])' "$BENCH_TOKEN")"
 	if [ "$STORE" = postgres ]; then
-	# The store: pgbench -M prepared on the statements behind GET /contacts/{id}, for the bench
-	# account's session and contact, CONNECTIONS clients on THREADS threads.
-	log "pgbench (store ceiling of GET /contacts/{id}) for $DURATION"
-	as_pg "$PG_BIN/pgbench" -n -M prepared -h "$SOCK" -U postgres -c "$CONNECTIONS" -j "$THREADS" \
-		-T "${DURATION%s}" -D sid="$BENCH_SID" -D uid="$BENCH_UID" -D cid="$BENCH_CONTACT_ID" \
-		-D ids="{$BENCH_CONTACT_ID}" -D now="$(date +%s%3N)" -f "$BENCH_DIR/pgbench_contact_get.sql" \
-		bench >"$TMP/pgbench.log" 2>&1 || { cat "$TMP/pgbench.log" >&2; die "pgbench failed"; }
-	PG_TPS=$(awk '/^tps = / { printf "%.0f", $3 }' "$TMP/pgbench.log")
-	PG_LAT=$(awk '/^latency average = / { print $4 }' "$TMP/pgbench.log")
-	PG_FAILED=$(awk '/^number of failed transactions: / { print $5 }' "$TMP/pgbench.log")
-	ROWS+=("ceiling: pgbench, the statements of GET /contacts/{id}"$'\t'"$PG_TPS"$'\t'"${PG_LAT:-?} ms (mean)"$'\t'"-"$'\t'"${PG_FAILED:-0}"$'\t'"-"$'\t'"-")
-	CEIL_JSON+=("$(printf '"store":{"tool":"pgbench","script":"bench/pgbench_contact_get.sql","clients":%s,"tps":%s,"latencyMsMean":%s,"failed":%s}' \
-		"$CONNECTIONS" "${PG_TPS:-0}" "${PG_LAT:-0}" "${PG_FAILED:-0}")")
-	STORE_TPS=$PG_TPS
+	# The store: pgbench on the statements the server sends, with the server's connection option
+	# (no parallel workers, src/store/pg/pg.c), each transaction's latency logged, so the row has
+	# p50 and p99 like the routes'. pgbench_ceiling NAME LABEL MODE CLIENTS SCRIPT [-D ...] sets
+	# C_TPS, C_P50, C_P99, C_FAILED and adds the row and its JSON.
+	as_pg mkdir -p "$TMP/pgbench"
+	pgbench_ceiling() {
+		local name=$1 label=$2 mode=$3 clients=$4 script=$5
+		shift 5
+		log "pgbench ($label, $clients clients) for $DURATION"
+		as_pg env PGOPTIONS='-c max_parallel_workers_per_gather=0' "$PG_BIN/pgbench" -n \
+			-M "$mode" -h "$SOCK" -U postgres -c "$clients" -j "$THREADS" -T "${DURATION%s}" \
+			-l --log-prefix="$TMP/pgbench/$name" -D now="$(date +%s%3N)" "$@" -f "$script" \
+			bench >"$TMP/pgbench_$name.log" 2>&1 ||
+			{ cat "$TMP/pgbench_$name.log" >&2; die "pgbench failed ($label)"; }
+		C_TPS=$(awk '/^tps = / { printf "%.0f", $3 }' "$TMP/pgbench_$name.log")
+		C_FAILED=$(awk '/^number of failed transactions: / { print $5 }' "$TMP/pgbench_$name.log")
+		# per-transaction log lines: client, transaction, latency (us), script, epoch, us
+		read -r C_P50 C_P99 C_N < <(cat "$TMP/pgbench/$name".* | awk '{ print $3 }' | sort -n |
+			awk '{ a[NR] = $1 } END { if (NR == 0) { print "0 0 0"; exit }
+				i = int(NR * 0.5); j = int(NR * 0.99); if (i < 1) i = 1; if (j < 1) j = 1
+				printf "%.3f %.3f %d\n", a[i] / 1000, a[j] / 1000, NR }')
+		ROWS+=("ceiling: pgbench, $label, $clients clients"$'\t'"$C_TPS"$'\t'"$C_P50 ms"$'\t'"$C_P99 ms"$'\t'"${C_FAILED:-0}"$'\t'"-"$'\t'"-")
+		CEIL_JSON+=("$(printf '"%s":{"tool":"pgbench","mode":"%s","clients":%s,"transactions":%s,"tps":%s,"latencyMs":{"p50":%s,"p99":%s},"failed":%s}' \
+			"$name" "$mode" "$clients" "$C_N" "${C_TPS:-0}" "$C_P50" "$C_P99" "${C_FAILED:-0}")")
+	}
+	# The store's connections: DB_POOL_SIZE, which defaults to the CPU count.
+	POOL=${DB_POOL_SIZE:-$(nproc)}
+	# Little's law: CONNECTIONS closed-loop clients see a mean latency of at least
+	# CONNECTIONS / (the store's best rate), whatever the server does on top.
+	floor_ms() {
+		awk -v c="$CONNECTIONS" -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { m = a + 0 > b + 0 ? a : b
+			if (m + 0 == 0) print "n/a"
+			else printf "%d connections / %d per second (the better ceiling) = %.1f ms mean latency at least", c, m, 1000 * c / m }'
+	}
+
+	# GET /contacts/{id}: bench/pgbench_contact_get.sql for the bench account's session and
+	# contact, prepared; at the routes' concurrency (the ratio's ceiling) and at the pool's.
+	GET_ARGS=(-D sid="$BENCH_SID" -D uid="$BENCH_UID" -D cid="$BENCH_CONTACT_ID" -D ids="{$BENCH_CONTACT_ID}")
+	pgbench_ceiling store "the statements of GET /contacts/{id}" prepared "$CONNECTIONS" \
+		"$BENCH_DIR/pgbench_contact_get.sql" "${GET_ARGS[@]}"
+	STORE_TPS=$C_TPS
+	GET_TPS64=$C_TPS
+	pgbench_ceiling storePool "the statements of GET /contacts/{id}" prepared "$POOL" \
+		"$BENCH_DIR/pgbench_contact_get.sql" "${GET_ARGS[@]}"
+	FLOOR_LINES+=("GET /contacts/{id}: $(floor_ms "$GET_TPS64" "$C_TPS")")
+
+	# The heavy account's search and tag pages: the session check of pgbench_contact_get.sql,
+	# then the page's statement of search_sql / tag_sql, sent as the server sends it (the search
+	# unprepared, planned for its values; the tag page prepared, cq_stable_name).
+	read -r HEAVY_SID <<<"$(/usr/bin/python3 -c '
+import base64, json, sys
+p = sys.argv[1].split(".")[1]
+print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["sid"])' "$BENCH_HEAVY_TOKEN")"
+	AUTH_SQL=$(grep '^SELECT s.user_id' "$BENCH_DIR/pgbench_contact_get.sql")
+	printf '%s\n%s;\n' "$AUTH_SQL" "$(search_sql '(:uid)::bigint' '(:uid)::bigint' '(:lo)::text' '(:hi)::text' '(:lim)::bigint')" >"$TMP/pgbench_search.sql"
+	printf '%s\n%s;\n' "$AUTH_SQL" "$(tag_sql '(:uid)::bigint' '(:uid)::bigint' '(:tag)::text' '(:uid)::bigint' '(:lim)::bigint')" >"$TMP/pgbench_tag.sql"
+	chmod a+r "$TMP"/pgbench_*.sql
+	HEAVY_ARGS=(-D sid="$HEAVY_SID" -D uid="$HEAVY_UID" -D lo=ann -D hi=ano -D tag='tag 3' -D lim=26)
+	for page in search tag; do
+		mode=extended label="the statements of GET /contacts?q=ann"
+		[ "$page" = tag ] && mode=prepared label="the statements of GET /contacts?tag=tag 3&sort=-lastContacted"
+		pgbench_ceiling "$page" "$label" "$mode" "$CONNECTIONS" "$TMP/pgbench_$page.sql" "${HEAVY_ARGS[@]}"
+		t64=$C_TPS
+		pgbench_ceiling "${page}Pool" "$label" "$mode" "$POOL" "$TMP/pgbench_$page.sql" "${HEAVY_ARGS[@]}"
+		route=contacts_search
+		[ "$page" = tag ] && route=contacts_tag
+		RATIO_LINES+=("${label#the statements of } / store ceiling ($POOL clients): $(pct "${RESULT_RPS[$route]:-}" "$C_TPS")")
+		FLOOR_LINES+=("${label#the statements of }: $(floor_ms "$t64" "$C_TPS")")
+	done
 	else
 	# The store: bench/sqlite_ceiling.c, a loop on THREADS threads (each with its own read-only
 	# connection to the database file) running the statements behind GET /contacts/{id} for the
@@ -564,7 +637,6 @@ fi
 # (when PostgreSQL may switch to a generic plan). Text kept in step with src/store/pg
 # (pg_contacts.c) and src/store/contact_query_sql.c (a page's columns: pg_contacts_list.c).
 mkdir -p "$RESULTS_DIR"
-HEAVY_UID=$(sql_bench "SELECT id FROM users WHERE email_key = '$HEAVY_EMAIL'")
 BENCH_UID=${BENCH_UID:-$(sql_bench "SELECT id FROM users WHERE email_key = '$BENCH_EMAIL'")}
 if [ "$STORE" = postgres ]; then
 explain() { # name, parameter types, SQL, arguments
@@ -576,12 +648,10 @@ explain() { # name, parameter types, SQL, arguments
 	printf 'SET plan_cache_mode = force_custom_plan;\n'
 	printf 'EXPLAIN (ANALYZE, BUFFERS) EXECUTE %s(%s);\nRESET plan_cache_mode;\n' "$1" "$4"
 }
-CC_COLS="c.id, c.first_name, c.last_name, c.email, c.phone, c.address, c.company, c.job_role, c.first_name_key, c.last_name_key, c.birthday_year, c.birthday_month, c.birthday_day, c.custom_fields::text, (extract(epoch FROM c.last_contacted) * 1000)::bigint, (extract(epoch FROM c.created_at) * 1000)::bigint, (extract(epoch FROM c.updated_at) * 1000)::bigint"
-TAGS_COL="(SELECT json_agg(json_build_array(t.id, t.name, t.name_key, l.id) ORDER BY t.name_key, t.id)::text FROM contact_tags l JOIN tags t ON t.user_id = l.user_id AND t.id = l.tag_id WHERE l.user_id = c.user_id AND l.contact_id = c.id)"
 {
 	explain contacts_select_with_tags bigint,bigint "SELECT $CC_COLS, t.id, t.name, t.name_key, ct.id FROM contacts c LEFT JOIN contact_tags ct ON ct.user_id = c.user_id AND ct.contact_id = c.id LEFT JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id WHERE c.user_id = \$1::bigint AND c.id = \$2::bigint ORDER BY t.name_key, t.id" "$BENCH_UID, $BENCH_CONTACT_ID"
-	explain contacts_search bigint,bigint,text,text,bigint "SELECT $CC_COLS, $TAGS_COL FROM contacts c WHERE c.user_id = \$1::bigint AND c.id IN (SELECT s.contact_id FROM search_terms s WHERE s.user_id = \$2::bigint AND s.term >= \$3::text AND s.term < \$4::text) ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT \$5::bigint" "$HEAVY_UID, $HEAVY_UID, 'ann', 'ano', 26"
-	explain contacts_tag bigint,bigint,text,bigint,bigint "SELECT $CC_COLS, $TAGS_COL FROM contact_tags ct CROSS JOIN contacts c WHERE ct.user_id = \$1::bigint AND ct.tag_id = (SELECT t.id FROM tags t WHERE t.user_id = \$2::bigint AND t.name_key = \$3::text) AND c.user_id = \$4::bigint AND c.id = ct.contact_id ORDER BY ct.last_contacted DESC NULLS LAST, ct.contact_id DESC LIMIT \$5::bigint" "$HEAVY_UID, $HEAVY_UID, 'tag 3', $HEAVY_UID, 26"
+	explain contacts_search bigint,bigint,text,text,bigint "$(search_sql '$1::bigint' '$2::bigint' '$3::text' '$4::text' '$5::bigint')" "$HEAVY_UID, $HEAVY_UID, 'ann', 'ano', 26"
+	explain contacts_tag bigint,bigint,text,bigint,bigint "$(tag_sql '$1::bigint' '$2::bigint' '$3::text' '$4::bigint' '$5::bigint')" "$HEAVY_UID, $HEAVY_UID, 'tag 3', $HEAVY_UID, 26"
 } >"$TMP/explain.sql"
 psql_bench -d bench -f "$TMP/explain.sql" >"$RESULTS_DIR/explain.txt" 2>&1 ||
 	log "warning: EXPLAIN failed (see ${RESULTS_DIR#"$(pwd)/"}/explain.txt)"
@@ -644,6 +714,7 @@ echo "crm bench: $STORE_NAME, $N_USERS users, $N_CONTACTS contacts; heavy accoun
 	printf '%s\n' "${ROWS[@]}"
 } | table
 [ ${#RATIO_LINES[@]} -eq 0 ] || printf 'ratio: %s\n' "${RATIO_LINES[@]}"
+[ ${#FLOOR_LINES[@]} -eq 0 ] || printf 'floor: %s\n' "${FLOOR_LINES[@]}"
 
 mkdir -p "$RESULTS_DIR"
 commit=$(git -C "$BENCH_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)
