@@ -18,7 +18,8 @@ enum jwt_result {
 char *jwt_issue(const struct config *cfg, long long user_id, long long session_id, long long now_s,
 		long long *exp_s);
 
-/* Verifies token at now_s; on JWT_OK sets *user_id and *session_id. */
+/* Verifies token at now_s; on JWT_OK sets *user_id and *session_id. A token this thread verified
+ * lately under the same settings is only checked against the clock again (jwt.c). */
 enum jwt_result jwt_verify_access(const struct config *cfg, const char *token, long long now_s,
 				  long long *user_id, long long *session_id);
 
