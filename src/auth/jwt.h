@@ -1,5 +1,5 @@
-/* Access tokens (SPEC §3.2): HS256 JWTs issued and verified through libjwt, with the header
- * algorithm pinned to HS256 and the signature compared in constant time (libsodium). */
+/* Access tokens (SPEC §3.2): HS256 JWTs issued through libjwt and verified in jwt.c, with the
+ * header algorithm pinned to HS256 and the signature compared in constant time (libsodium). */
 #ifndef CRM_AUTH_JWT_H
 #define CRM_AUTH_JWT_H
 
