@@ -5,7 +5,7 @@
 -- set-based (generate_series), then the derived lastContacted (SPEC 6) and VACUUM ANALYZE. The
 -- insights routes (SPEC 11) and the heavy rows of `make bench` (search, tag filter, export) are
 -- measured on this account: 100,000 contacts, 1,000,000 interactions and 200,000 notes by
--- default (issue 9).
+-- default.
 --
 -- Shape: a tenth of the contacts (every contact k with k % 10 = 0) is never contacted; the
 -- interactions of the others are skewed (contact index = floor(n^2 / N^2 * M) over a shuffled

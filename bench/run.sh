@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark behind `make bench` (issue 9): a throwaway PostgreSQL 15 cluster, the schema
+# The benchmark behind `make bench`: a throwaway PostgreSQL 15 cluster, the schema
 # from `crm migrate`, 1,000 users and 100,000 contacts from bench/generate.sql plus one heavy
 # account from bench/generate_heavy.sql (100,000 contacts, 1,000,000 interactions, 200,000
 # notes, their search words), then `crm serve` under wrk, one run per route in ROUTES, and the
@@ -275,7 +275,7 @@ for i in $(seq 0 99); do
 done
 export BENCH_CONTACT_ID
 
-# The heavy account (issue 9): registered and verified like the bench account, then given the
+# The heavy account: registered and verified like the bench account, then given the
 # rows of bench/generate_heavy.sql and logged in; the search, tag-filter and export routes run
 # as it (bearer_heavy.lua).
 HEAVY_EMAIL=bench-heavy@bench.example
