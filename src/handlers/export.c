@@ -72,7 +72,6 @@ static const struct export_kind_info KIND_INFO[] = {
 static void export_headers(struct request *req, enum export_kind kind)
 {
 	reply_header(req, "Content-Disposition", KIND_INFO[kind].filename);
-	reply_header(req, "X-Content-Type-Options", "nosniff");
 	reply_header(req, "Cache-Control", "no-store");
 }
 

@@ -111,13 +111,13 @@ static bool valid_request_id(const char *s)
 	return true;
 }
 
-/* A random (version 4) UUID. The bytes come from a per-thread block filled by libsodium 256
- * ids at a time: one getrandom call per request cost as much as the rest of /health. */
-static void new_uuid(char *out, size_t n)
+/* A random (version 4) UUID into out. The bytes come from a per-thread block filled by
+ * libsodium 256 ids at a time: one getrandom call per request cost as much as the rest of
+ * /health. */
+static void new_uuid(char out[37])
 {
 	static __thread unsigned char pool[16 * 256];
 	static __thread size_t used = sizeof pool;
-	static const char hex[] = "0123456789abcdef";
 	if (used == sizeof pool) {
 		randombytes_buf(pool, sizeof pool);
 		used = 0;
@@ -126,19 +126,19 @@ static void new_uuid(char *out, size_t n)
 	used += 16;
 	b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
-	char id[37];
-	char *p = id;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
+	char hex[33];
+	sodium_bin2hex(hex, sizeof hex, b, 16);
+	static const int groups[] = {8, 4, 4, 4, 12};
+	const char *h = hex;
+	char *p = out;
+	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++) {
+		if (i > 0)
 			*p++ = '-';
-		*p++ = hex[b[i] >> 4];
-		*p++ = hex[b[i] & 0x0F];
+		memcpy(p, h, (size_t)groups[i]);
+		p += groups[i];
+		h += groups[i];
 	}
 	*p = '\0';
-	if (n >= sizeof id)
-		memcpy(out, id, sizeof id);
-	else if (n > 0)
-		snprintf(out, n, "%s", id);
 }
 
 /* Splits and decodes the path into req->segments. False when a segment is not decodable. */
@@ -204,7 +204,7 @@ bool pipeline_head(struct request *req)
 	if (rid && valid_request_id(rid))
 		memcpy(req->request_id, rid, strlen(rid) + 1); /* at most 64 bytes */
 	else
-		new_uuid(req->request_id, sizeof req->request_id);
+		new_uuid(req->request_id);
 
 	const char *origin = http_header(req, "Origin");
 	if (pipeline_origin_allowed(origin))

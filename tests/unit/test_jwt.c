@@ -11,6 +11,7 @@
 #include "test.h"
 
 #define NOW 1780000000LL
+#define SECRET "first secret of at least thirty-two bytes"
 
 /* The settings jwt_issue and jwt_verify_access read (never written through). */
 static struct config settings(const char *secret)
@@ -32,7 +33,7 @@ static enum jwt_result verify(const struct config *c, const char *tok, long long
 
 TEST(issued_token_verifies_twice_alike)
 {
-	struct config c = settings("first secret of at least thirty-two bytes");
+	struct config c = settings(SECRET);
 	long long exp, uid, sid;
 	char *tok = jwt_issue(&c, 42, 7, NOW, &exp);
 	CHECK_INT(exp, NOW + 900);
@@ -46,7 +47,7 @@ TEST(issued_token_verifies_twice_alike)
 
 TEST(times_are_checked_on_every_use)
 {
-	struct config c = settings("first secret of at least thirty-two bytes");
+	struct config c = settings(SECRET);
 	long long exp, uid, sid;
 	char *tok = jwt_issue(&c, 43, 8, NOW, &exp);
 	CHECK_INT(verify(&c, tok, NOW, &uid, &sid), JWT_OK);
@@ -62,7 +63,7 @@ TEST(times_are_checked_on_every_use)
 
 TEST(one_changed_byte_is_refused_after_the_token_was_seen)
 {
-	struct config c = settings("first secret of at least thirty-two bytes");
+	struct config c = settings(SECRET);
 	long long exp, uid, sid;
 	char *tok = jwt_issue(&c, 44, 9, NOW, &exp);
 	CHECK_INT(verify(&c, tok, NOW, &uid, &sid), JWT_OK);
@@ -89,7 +90,7 @@ TEST(one_changed_byte_is_refused_after_the_token_was_seen)
 
 TEST(other_settings_check_the_token_again)
 {
-	struct config a = settings("first secret of at least thirty-two bytes");
+	struct config a = settings(SECRET);
 	struct config b = settings("other secret of at least thirty-two bytes");
 	long long exp, uid, sid;
 	char *tok = jwt_issue(&a, 45, 10, NOW, &exp);
@@ -108,7 +109,7 @@ TEST(other_settings_check_the_token_again)
 
 TEST(many_tokens_each_keep_their_own_ids)
 {
-	struct config c = settings("first secret of at least thirty-two bytes");
+	struct config c = settings(SECRET);
 	enum { N = 300 }; /* more than the slots a thread keeps */
 	char *toks[N];
 	long long exp, uid, sid;
