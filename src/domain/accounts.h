@@ -12,6 +12,8 @@
 
 #include "errors/errors.h"
 
+struct contact_read;
+
 struct app;
 
 struct actx {
@@ -41,8 +43,12 @@ struct auth_result {
 	bool admin;
 	bool premium; /* PREMIUM entitlements now (§5): ADMIN, or the subscription rule */
 };
-/* Verifies an access token and loads its session and user from the store. */
-struct auth_result accounts_authenticate(struct app *app, const char *token, long long now);
+/* Verifies an access token and loads its session and user from the store. With read (else
+ * NULL), also reads the contact read->id of the user the token names in the same round trip
+ * (store_ops.auth_lookup_contact): read->rc and its outputs mean something only when the
+ * result's err is ERR_NONE. */
+struct auth_result accounts_authenticate(struct app *app, const char *token, long long now,
+					 struct contact_read *read);
 
 /* ---- registration and verification (§7.1) ---- */
 struct register_in {

@@ -25,7 +25,8 @@ void token_pair_free(struct token_pair *t)
 	memset(t, 0, sizeof *t);
 }
 
-struct auth_result accounts_authenticate(struct app *app, const char *token, long long now)
+struct auth_result accounts_authenticate(struct app *app, const char *token, long long now,
+					 struct contact_read *read)
 {
 	struct auth_result r = {.err = ERR_UNAUTHENTICATED};
 	long long uid = 0, sid = 0;
@@ -43,7 +44,12 @@ struct auth_result accounts_authenticate(struct app *app, const char *token, lon
 		return r;
 	}
 	struct auth_row row = {0};
-	rc = app->store->ops->auth_lookup(db, sid, now, &row);
+	if (read) {
+		read->user_id = uid;
+		rc = app->store->ops->auth_lookup_contact(db, sid, now, &row, read);
+	} else {
+		rc = app->store->ops->auth_lookup(db, sid, now, &row);
+	}
 	store_release(app->store, db);
 	if (rc < 0) {
 		r.err = err_from_store(rc);

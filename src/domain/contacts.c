@@ -205,6 +205,16 @@ enum err_code contacts_create(struct actx *a, const struct contact_input *in, js
 
 /* ---- read ---- */
 
+enum err_code contacts_get_read(const struct contact_read *r, json_t **out)
+{
+	if (r->rc < 0)
+		return err_from_store(r->rc);
+	if (r->rc == 0)
+		return ERR_NOT_FOUND;
+	*out = contact_to_json(&r->row, r->tags, r->ntags);
+	return ERR_NONE;
+}
+
 /* One statement (the contact and its tags) on a pooled connection: no transaction round trips. */
 enum err_code contacts_get(struct actx *a, long long id, json_t **out)
 {
@@ -212,19 +222,13 @@ enum err_code contacts_get(struct actx *a, long long id, json_t **out)
 	int rc = store_acquire(a->app->store, &db);
 	if (rc < 0)
 		return err_from_store(rc);
-	struct contact_row c = {0};
-	struct tag_ref *tags = NULL;
-	int n = 0;
-	rc = COPS(a)->contacts_select_with_tags(db, a->user_id, id, &c, &tags, &n);
+	struct contact_read r = {.user_id = a->user_id, .id = id};
+	r.rc = COPS(a)->contacts_select_with_tags(db, a->user_id, id, &r.row, &r.tags, &r.ntags);
 	store_release(a->app->store, db);
-	if (rc < 0)
-		return err_from_store(rc);
-	if (rc == 0)
-		return ERR_NOT_FOUND;
-	*out = contact_to_json(&c, tags, n);
-	tag_refs_free(tags, n);
-	contact_row_free(&c);
-	return ERR_NONE;
+	enum err_code e = contacts_get_read(&r, out);
+	tag_refs_free(r.tags, r.ntags);
+	contact_row_free(&r.row);
+	return e;
 }
 
 /* ---- update ---- */

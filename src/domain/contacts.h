@@ -55,6 +55,8 @@ enum err_code contacts_create(struct actx *a, const struct contact_input *in, js
 			      json_t **details);
 /* GET /contacts/{id}. */
 enum err_code contacts_get(struct actx *a, long long id, json_t **out);
+/* The answer of contacts_get from a contact already read (store_ops.auth_lookup_contact). */
+enum err_code contacts_get_read(const struct contact_read *r, json_t **out);
 /* PATCH /contacts/{id} (at least one has_* set). customFields limits are checked on the merged
  * result (400 with details). */
 enum err_code contacts_update(struct actx *a, long long id, const struct contact_input *in,

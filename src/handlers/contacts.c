@@ -118,7 +118,8 @@ void h_contacts_get(struct request *req)
 	struct actx a;
 	actx_from(req, &a);
 	json_t *out = NULL;
-	enum err_code e = contacts_get(&a, id, &out);
+	enum err_code e = req->contact_read ? contacts_get_read(req->contact_read, &out)
+					    : contacts_get(&a, id, &out);
 	if (e != ERR_NONE)
 		reply_domain_error(req, &a, e, NULL);
 	else

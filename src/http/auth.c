@@ -11,6 +11,7 @@
 #include "domain/accounts.h"
 #include "http/pipeline.h"
 #include "http/router.h"
+#include "store/contact_types.h"
 #include "util/alloc.h"
 #include "util/timefmt.h"
 
@@ -36,8 +37,17 @@ void auth_check(struct request *req)
 		req->token_presented = true;
 		req->via_cookie = true;
 	}
-	struct auth_result r = accounts_authenticate(req->app, token, now_ms());
+	struct contact_read *read = NULL;
+	if (req->route && (req->route->flags & RF_READS_CONTACT)) {
+		read = xcalloc(1, sizeof *read);
+		parse_id(req->params[0], &read->id);
+	}
+	struct auth_result r = accounts_authenticate(req->app, token, now_ms(), read);
 	req->auth_err = r.err;
+	if (r.err != ERR_NONE)
+		contact_read_free(read); /* never shown: the session is not the user's */
+	else
+		req->contact_read = read;
 	if (r.err == ERR_NONE) {
 		req->user_id = r.user_id;
 		req->session_id = r.session_id;

@@ -88,6 +88,9 @@ struct request {
 	bool via_cookie;        /* the access token came from the accessToken cookie */
 	bool admin;
 	bool premium; /* the plan read with the session (§5): no second query per request */
+	/* RF_READS_CONTACT: the contact read with the session check, once the session proved to
+	 * be the user's (else NULL); freed with the request. */
+	struct contact_read *contact_read;
 
 	/* Handler state carried into a deferred job; ctx_free releases it at completion. */
 	void *ctx;

@@ -33,6 +33,9 @@ enum route_flags {
 	RF_BODY_FIRST = 1 << 5,   /* parse the body before rate limiting and auth (§1.6) */
 	RF_DEV_ONLY = 1 << 6,     /* exists only in development */
 	RF_BROWSER = 1 << 7,      /* browser-facing: errors redirect instead of JSON */
+	/* The answer is the contact of params[0]: the session check reads it in the same
+	 * round trip (request.contact_read). Only for routes without side effects. */
+	RF_READS_CONTACT = 1 << 8,
 };
 
 struct route {

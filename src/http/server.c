@@ -27,6 +27,7 @@
 #include "http/router.h"
 #include "log/log.h"
 #include "metrics/metrics.h"
+#include "store/contact_types.h"
 #include "util/alloc.h"
 #include "util/jobs.h"
 #include "util/timefmt.h"
@@ -449,6 +450,7 @@ static void completed(void *cls, struct MHD_Connection *con, void **con_cls,
 	}
 	buf_free(&req->body);
 	json_decref(req->json);
+	contact_read_free(req->contact_read);
 	buf_free(&req->resp.body);
 	free(req->resp.content_type);
 	for (size_t i = 0; i < req->resp.nheaders; i++) {

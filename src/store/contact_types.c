@@ -78,3 +78,12 @@ void relationship_rows_free(struct relationship_row *rows, int n)
 		relationship_row_free(&rows[i]);
 	free(rows);
 }
+
+void contact_read_free(struct contact_read *r)
+{
+	if (!r)
+		return;
+	contact_row_free(&r->row);
+	tag_refs_free(r->tags, r->ntags);
+	free(r);
+}

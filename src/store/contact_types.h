@@ -73,6 +73,18 @@ struct tag_ref {
 };
 void tag_refs_free(struct tag_ref *rows, int n);
 
+/* A contact read in the same round trip as the session check (store_ops.auth_lookup_contact):
+ * the arguments of contacts_select_with_tags in, its return value and outputs out. */
+struct contact_read {
+	long long user_id, id;
+	int rc; /* 1 found, 0 none, < 0 enum store_status */
+	struct contact_row row;
+	struct tag_ref *tags;
+	int ntags;
+};
+/* Frees a heap-allocated contact_read with its outputs (NULL is fine). */
+void contact_read_free(struct contact_read *r);
+
 /* One tags row with the number of the user's contacts linked to it. */
 struct tag_row {
 	long long id;

@@ -131,6 +131,13 @@ struct store_ops {
 	/* The per-request check: session id with its user, in one indexed lookup. 1 when the
 	 * session row exists (then out says whether it is live and the user active), else 0. */
 	int (*auth_lookup)(struct db *db, long long session_id, long long now, struct auth_row *out);
+	/* auth_lookup, and contacts_select_with_tags of read->user_id and read->id (the user the
+	 * token names) into read: one round trip on PostgreSQL, for a route whose answer is that
+	 * contact. Returns auth_lookup's value; read->rc is the contact read's, and its outputs
+	 * are set only when read->rc is 1. The caller uses the contact only once the session
+	 * proves to be that user's. */
+	int (*auth_lookup_contact)(struct db *db, long long session_id, long long now,
+				   struct auth_row *out, struct contact_read *read);
 
 	/* Stores a new refresh token (its SHA-256 hex) of a session. */
 	int (*refresh_insert)(struct db *db, long long user_id, long long session_id,

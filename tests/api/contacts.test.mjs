@@ -7,7 +7,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { STORE } from '../support/server.mjs';
 import { assertError, assertDetail, hasDetail, show } from '../support/accounts.mjs';
-import { startContactsServer, newUser, assertContact } from '../support/contacts.mjs';
+import { startContactsServer, newUser, assertContact, UserClient } from '../support/contacts.mjs';
 import { makeAdmin, sql } from '../support/db.mjs';
 
 describe(`contacts [${STORE}]`, () => {
@@ -287,6 +287,29 @@ describe(`contacts [${STORE}]`, () => {
 		assert.equal(r.status, 200, show(r));
 		assert.deepEqual(r.json.data, { deleted: 2 });
 		assert.deepEqual((await u.list()).data.map((c) => c.id).sort(), [mine[1], mine[3]].sort());
+	});
+
+	test('GET /contacts/{id} answers 401 at once for a revoked session or a deactivated account, without the contact', async () => {
+		const u = await newUser(api);
+		const c = await u.create({ firstName: 'Kept', tags: ['t'] });
+		const other = await (await newUser(api)).create({ firstName: 'Elsewhere' });
+		const l = await api.post('/auth/login', { body: { email: u.ident.email, password: u.ident.password } });
+		assert.equal(l.status, 200, show(l));
+		const second = new UserClient(api, u.ident, l.json.data.accessToken);
+		assert.equal((await second.get(`/contacts/${c.id}`)).status, 200);
+		assert.equal((await api.post('/auth/logout', { token: second.token })).status, 204);
+		for (const id of [c.id, other.id, c.id + 1000000]) {
+			const r = await second.get(`/contacts/${id}`);
+			assertError(r, 401, 'unauthenticated');
+			assert.ok(!/Kept|Elsewhere/.test(r.text), `no contact in a refusal: ${r.text}`);
+		}
+		const first = await u.get(`/contacts/${c.id}`);
+		assert.equal(first.status, 200, 'the other session still reads it');
+		assert.deepEqual(first.json.data, c);
+		await sql(S.srv, `UPDATE users SET active = false WHERE email_key = '${u.ident.email.toLowerCase()}'`);
+		const off = await u.get(`/contacts/${c.id}`);
+		assertError(off, 401, 'unauthenticated');
+		assert.ok(!off.text.includes('Kept'), off.text);
 	});
 
 	test("another user's contact answers 404 on every id-taking route and is left unchanged", async () => {

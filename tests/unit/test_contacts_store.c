@@ -398,6 +398,60 @@ STORE_TEST(tags_links_rename_delete)
 	CHECK_INT(total, 1);
 }
 
+/* The session check with the contact in one round trip (a pipeline on PostgreSQL): the same
+ * answers as auth_lookup and contacts_select_with_tags made one after the other, for the
+ * user's own contact, another user's, a missing one and an unknown session; the connection
+ * serves ordinary statements afterwards. */
+STORE_TEST(auth_lookup_contact)
+{
+	const struct store_ops *o = f->o;
+	long long mine = add_contact(f, f->u1, "Ann", "Lee", NULL, T0);
+	long long theirs = add_contact(f, f->u2, "Bo", NULL, NULL, T0);
+	long long t1 = 0, t2 = 0, sid = 0;
+	CHECK_INT(o->tags_insert(f->db, f->u1, "Work", "work", T0, &t1), 1);
+	CHECK_INT(o->tags_insert(f->db, f->u1, "home", "home", T0, &t2), 1);
+	CHECK_INT(o->contact_tags_insert(f->db, f->u1, &mine, 1, (long long[]){t1, t2}, 2, T0), 2);
+	CHECK_INT(o->sessions_insert(f->db, f->u1, "password", T0, T0 + 1000, NULL, NULL, &sid), 1);
+	for (int round = 0; round < 2; round++) { /* the second on prepared statements */
+		struct auth_row a;
+		struct contact_read r = {.user_id = f->u1, .id = mine};
+		CHECK_INT(o->auth_lookup_contact(f->db, sid, T0 + 1, &a, &r), 1);
+		CHECK_INT(a.user_id, f->u1);
+		CHECK(a.session_live && a.user_active);
+		CHECK_INT(r.rc, 1);
+		CHECK_INT(r.row.id, mine);
+		CHECK_STR(r.row.first_name, "Ann");
+		CHECK_INT(r.ntags, 2);
+		if (r.ntags == 2) {
+			CHECK_STR(r.tags[0].name, "home");
+			CHECK_STR(r.tags[1].name, "Work");
+		}
+		auth_row_free(&a);
+		contact_row_free(&r.row);
+		tag_refs_free(r.tags, r.ntags);
+	}
+	struct auth_row a;
+	struct contact_read r = {.user_id = f->u1, .id = theirs};
+	CHECK_INT(o->auth_lookup_contact(f->db, sid, T0 + 2000, &a, &r), 1);
+	CHECK(!a.session_live);
+	CHECK_INT(r.rc, 0);
+	CHECK(r.row.first_name == NULL && r.tags == NULL && r.ntags == 0);
+	auth_row_free(&a);
+	r = (struct contact_read){.user_id = f->u1, .id = theirs + 1000};
+	CHECK_INT(o->auth_lookup_contact(f->db, sid + 1000, T0 + 1, &a, &r), 0);
+	CHECK_INT(r.rc, 0);
+	CHECK(a.role == NULL);
+	r = (struct contact_read){.user_id = f->u2, .id = theirs};
+	CHECK_INT(o->auth_lookup_contact(f->db, sid + 1000, T0 + 1, &a, &r), 0);
+	CHECK_INT(r.rc, 1);
+	CHECK_INT(r.ntags, 0);
+	contact_row_free(&r.row);
+	struct contact_row c = {0};
+	CHECK_INT(o->contacts_select(f->db, f->u1, mine, &c), 1);
+	CHECK_STR(c.last_name, "Lee");
+	contact_row_free(&c);
+}
+
 STORE_TEST(relationship_pairs_and_cascades)
 {
 	long long a = add_contact(f, f->u1, "A", NULL, NULL, T0);

@@ -352,6 +352,7 @@ static const struct store_ops pg_ops = {
     .sessions_revoke_all = pg_sessions_revoke_all,
     .sessions_trim = pg_sessions_trim,
     .auth_lookup = pg_auth_lookup,
+    .auth_lookup_contact = pg_auth_lookup_contact,
     .refresh_insert = pg_refresh_insert,
     .refresh_consume = pg_refresh_consume,
     .refresh_select = pg_refresh_select,

@@ -194,23 +194,30 @@ int pg_contacts_select(struct db *db, long long user_id, long long id, struct co
 }
 
 /* One row per tag (the contact's columns repeated), or one row with NULL tag columns. */
-int pg_contacts_select_with_tags(struct db *db, long long user_id, long long id,
-				 struct contact_row *out, struct tag_ref **tags, int *ntags)
+void pg_contact_tags_stmt(struct pg_stmt *s, long long user_id, long long id)
 {
 	static const char SQL[] =
 	    "SELECT " PG_CONTACT_COLS ", t.id, t.name, t.name_key, ct.id FROM contacts c"
 	    " LEFT JOIN contact_tags ct ON ct.user_id = c.user_id AND ct.contact_id = c.id"
 	    " LEFT JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id"
 	    " WHERE c.user_id = $1::bigint AND c.id = $2::bigint ORDER BY t.name_key, t.id";
+	s->name = "contacts_select_with_tags";
+	s->sql = SQL;
+	s->p.n = 0;
+	pg_param_i64(&s->p, user_id);
+	pg_param_i64(&s->p, id);
+}
+
+int pg_contact_tags_read(struct pg_stmt *s, long long id, struct contact_row *out,
+			 struct tag_ref **tags, int *ntags)
+{
 	*tags = NULL;
 	*ntags = 0;
-	struct pg_params p = {0};
-	pg_param_i64(&p, user_id);
-	pg_param_i64(&p, id);
-	int rc;
-	PGresult *r = pg_exec_prepared(db, "contacts_select_with_tags", SQL, p.n, p.v, &rc);
+	PGresult *r = s->r;
+	s->r = NULL;
 	if (!r)
-		return rc;
+		return s->rc;
+	int rc = s->rc;
 	if (rc == 0) {
 		PQclear(r);
 		return 0;
@@ -231,6 +238,15 @@ int pg_contacts_select_with_tags(struct db *db, long long user_id, long long id,
 	*ntags = n;
 	PQclear(r);
 	return 1;
+}
+
+int pg_contacts_select_with_tags(struct db *db, long long user_id, long long id,
+				 struct contact_row *out, struct tag_ref **tags, int *ntags)
+{
+	struct pg_stmt s;
+	pg_contact_tags_stmt(&s, user_id, id);
+	s.r = pg_exec_prepared(db, s.name, s.sql, s.p.n, s.p.v, &s.rc);
+	return pg_contact_tags_read(&s, id, out, tags, ntags);
 }
 
 int pg_contacts_select_by_email_key(struct db *db, long long user_id, const char *email_key,

@@ -21,6 +21,11 @@ char *pg_id_array(const long long *ids, int n);
 char *pg_text_array(const char *const *strs, int n);
 /* Reads the contact columns (PG_CONTACT_COLS, starting at col 0) of row i. */
 void pg_read_contact(const PGresult *r, int i, struct contact_row *c);
+/* contacts_select_with_tags as a statement of a pipeline (pg_exec_pipeline), and its value
+ * and outputs read from the statement's result, which pg_contact_tags_read clears. */
+void pg_contact_tags_stmt(struct pg_stmt *s, long long user_id, long long id);
+int pg_contact_tags_read(struct pg_stmt *s, long long id, struct contact_row *out,
+			 struct tag_ref **tags, int *ntags);
 
 /* The contact columns pg_read_contact expects, for a contacts table aliased `c`, and their
  * number. */

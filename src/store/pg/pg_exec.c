@@ -176,6 +176,8 @@ static int result_status(struct pg_conn *pc, const PGresult *r, const char *what
 		return atoi(PQcmdTuples((PGresult *)r));
 	case PGRES_EMPTY_QUERY:
 		return 0;
+	case PGRES_PIPELINE_ABORTED:
+		return ST_ERROR; /* an earlier statement of the pipeline failed, and was logged */
 	default:
 		return map_error(pc, r, what);
 	}
@@ -187,33 +189,61 @@ static bool failed_result(const PGresult *r)
 	return es == PGRES_FATAL_ERROR || es == PGRES_BAD_RESPONSE || es == PGRES_NONFATAL_ERROR;
 }
 
+/* Waits until libpq has a whole result to hand out (PQisBusy false), reading what arrives.
+ * 0: ready; 1: deadline_ns passed (0 = none); -1: the connection failed. */
+static int await_result(PGconn *c, long long deadline_ns)
+{
+	while (PQisBusy(c)) {
+		int ms = -1;
+		if (deadline_ns) {
+			long long left = deadline_ns - pg_mono_ns();
+			if (left <= 0)
+				return 1;
+			ms = (int)((left + 999999) / 1000000);
+		}
+		struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
+		if (p.fd < 0)
+			return -1;
+		int n = poll(&p, 1, ms);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (n > 0 && !PQconsumeInput(c))
+			return -1;
+	}
+	return 0;
+}
+
+/* The deadline of pc's timeout, or 0 when statements may run forever. */
+static long long statement_deadline(const struct pg_conn *pc)
+{
+	int t = pc->store->timeout_ms;
+	return t > 0 ? pg_mono_ns() + (t + CLIENT_MARGIN_MS) * 1000000LL : 0;
+}
+
+/* The server got no answer in time: ask it to stop, and reset the connection. */
+static void timed_out(struct pg_conn *pc, const char *what)
+{
+	log_msg(LOG_WARN, "postgres: no answer in time for %s; connection will be reset", what);
+	cancel_async(pc);
+	pc->broken = true;
+	pg_breaker_trip(pc->store, "a statement got no answer by its deadline");
+}
+
 /* Collects the results of the query just sent on pc until deadline_ns (0 = none). Returns the
  * first failed result or else the last one (a multi-statement string gives several) and sets
  * *status; on timeout or a lost connection returns NULL with the status, the running query
- * cancelled and pc marked broken. */
+ * cancelled and pc marked broken. In pipeline mode it collects one query's results. */
 static PGresult *wait_result(struct pg_conn *pc, long long deadline_ns, const char *what,
 			     int *status)
 {
 	PGconn *c = pc->c;
 	PGresult *keep = NULL;
 	for (;;) {
-		while (PQisBusy(c)) {
-			int ms = -1;
-			if (deadline_ns) {
-				long long left = deadline_ns - pg_mono_ns();
-				if (left <= 0)
-					goto timeout;
-				ms = (int)((left + 999999) / 1000000);
-			}
-			struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
-			if (p.fd < 0)
-				goto lost;
-			int n = poll(&p, 1, ms);
-			if (n < 0 && errno != EINTR)
-				goto lost;
-			if (n > 0 && !PQconsumeInput(c))
-				goto lost;
-		}
+		int w = await_result(c, deadline_ns);
+		if (w > 0)
+			goto timeout;
+		if (w < 0)
+			goto lost;
 		PGresult *r = PQgetResult(c);
 		if (!r)
 			break;
@@ -237,10 +267,7 @@ static PGresult *wait_result(struct pg_conn *pc, long long deadline_ns, const ch
 	}
 	return keep;
 timeout:
-	log_msg(LOG_WARN, "postgres: no answer in time for %s; connection will be reset", what);
-	cancel_async(pc);
-	pc->broken = true;
-	pg_breaker_trip(pc->store, "a statement got no answer by its deadline");
+	timed_out(pc, what);
 	PQclear(keep);
 	*status = ST_TIMEOUT;
 	return NULL;
@@ -269,6 +296,24 @@ PGresult *pg_exec_simple(struct pg_conn *pc, const char *sql, long long deadline
 	return wait_result(pc, deadline_ns, "query", status_out);
 }
 
+/* Prepares statement name on pc unless it already is. false with *status set on failure. */
+static bool ensure_prepared(struct pg_conn *pc, const char *name, const char *sql, int nparams,
+			    long long deadline_ns, int *status)
+{
+	if (names_has(pc, name))
+		return true;
+	if (!PQsendPrepare(pc->c, name, sql, nparams, NULL)) {
+		*status = map_error(pc, NULL, name);
+		return false;
+	}
+	PGresult *r = wait_result(pc, deadline_ns, name, status);
+	if (!r)
+		return false;
+	PQclear(r);
+	names_add(pc, name);
+	return true;
+}
+
 PGresult *pg_exec_prepared_until(struct db *db, const char *name, const char *sql, int nparams,
 				 const char *const *values, long long deadline_ns, int *status_out)
 {
@@ -281,17 +326,8 @@ PGresult *pg_exec_prepared_until(struct db *db, const char *name, const char *sq
 		return NULL;
 	}
 	pc->constraint[0] = '\0';
-	if (!names_has(pc, name)) {
-		if (!PQsendPrepare(pc->c, name, sql, nparams, NULL)) {
-			*status_out = map_error(pc, NULL, name);
-			return NULL;
-		}
-		PGresult *r = wait_result(pc, deadline_ns, name, status_out);
-		if (!r)
-			return NULL;
-		PQclear(r);
-		names_add(pc, name);
-	}
+	if (!ensure_prepared(pc, name, sql, nparams, deadline_ns, status_out))
+		return NULL;
 	if (!PQsendQueryPrepared(pc->c, name, nparams, values, NULL, NULL, 0)) {
 		*status_out = map_error(pc, NULL, name);
 		return NULL;
@@ -302,17 +338,82 @@ PGresult *pg_exec_prepared_until(struct db *db, const char *name, const char *sq
 PGresult *pg_exec_prepared(struct db *db, const char *name, const char *sql, int nparams,
 			   const char *const *values, int *status_out)
 {
-	int t = pg_conn_of(db)->store->timeout_ms;
-	long long deadline = t > 0 ? pg_mono_ns() + (t + CLIENT_MARGIN_MS) * 1000000LL : 0;
-	return pg_exec_prepared_until(db, name, sql, nparams, values, deadline, status_out);
+	return pg_exec_prepared_until(db, name, sql, nparams, values,
+				      statement_deadline(pg_conn_of(db)), status_out);
+}
+
+/* Reads up to the pipeline's sync point. false when the connection failed or timed out. */
+static bool wait_sync(struct pg_conn *pc, long long deadline_ns)
+{
+	for (;;) {
+		int w = await_result(pc->c, deadline_ns);
+		if (w > 0)
+			timed_out(pc, "a pipeline's sync");
+		if (w != 0)
+			return false;
+		PGresult *r = PQgetResult(pc->c);
+		if (!r)
+			return false; /* no sync point in the queue: not a pipeline we sent */
+		ExecStatusType st = PQresultStatus(r);
+		PQclear(r);
+		if (st == PGRES_PIPELINE_SYNC)
+			return true;
+	}
+}
+
+void pg_exec_pipeline(struct db *db, struct pg_stmt *s, int n)
+{
+	struct pg_conn *pc = pg_conn_of(db);
+	long long deadline = statement_deadline(pc);
+	int i = 0;
+	for (i = 0; i < n; i++) {
+		s[i].r = NULL;
+		s[i].rc = ST_UNAVAILABLE;
+	}
+	if (pc->broken || !pc->c)
+		return;
+	pc->constraint[0] = '\0';
+	int st = ST_UNAVAILABLE;
+	for (i = 0; i < n; i++)
+		if (!ensure_prepared(pc, s[i].name, s[i].sql, s[i].p.n, deadline, &st))
+			goto fail;
+	if (!PQenterPipelineMode(pc->c)) {
+		st = map_error(pc, NULL, s[0].name);
+		goto fail;
+	}
+	for (i = 0; i < n; i++)
+		if (!PQsendQueryPrepared(pc->c, s[i].name, s[i].p.n, s[i].p.v, NULL, NULL, 0))
+			break;
+	if (i < n || !PQpipelineSync(pc->c)) {
+		/* Half a pipeline on the wire: the connection is not worth saving. */
+		st = map_error(pc, NULL, s[i < n ? i : 0].name);
+		pc->broken = true;
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		s[i].r = wait_result(pc, deadline, s[i].name, &s[i].rc);
+		if (pc->broken) {
+			for (int j = i + 1; j < n; j++)
+				s[j].rc = s[i].rc < 0 ? s[i].rc : ST_UNAVAILABLE;
+			return;
+		}
+	}
+	if (!wait_sync(pc, deadline) || !PQexitPipelineMode(pc->c)) {
+		log_msg(LOG_WARN,
+			"postgres: a pipeline did not end cleanly; connection will be reset");
+		pc->broken = true;
+	}
+	return;
+fail:
+	for (i = 0; i < n; i++)
+		s[i].rc = st < 0 ? st : ST_UNAVAILABLE;
 }
 
 PGresult *pg_exec_params(struct db *db, const char *sql, int nparams, const char *const *values,
 			 int *status_out)
 {
 	struct pg_conn *pc = pg_conn_of(db);
-	int t = pc->store->timeout_ms;
-	long long deadline = t > 0 ? pg_mono_ns() + (t + CLIENT_MARGIN_MS) * 1000000LL : 0;
+	long long deadline = statement_deadline(pc);
 	if (pc->broken || !pc->c) {
 		*status_out = ST_UNAVAILABLE;
 		return NULL;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "store/pg/pg_accounts.h"
+#include "store/pg/pg_contacts.h"
 #include "store/pg/pgs.h"
 #include "store/store.h"
 #include "util/alloc.h"
@@ -159,7 +160,8 @@ int pg_sessions_trim(struct db *db, long long user_id, long long now, int keep, 
 }
 
 /* The per-request check in one primary-key lookup joined to the user. */
-int pg_auth_lookup(struct db *db, long long session_id, long long now, struct auth_row *out)
+/* The per-request session check, as a statement of a pipeline (see pg_auth_read). */
+static void auth_stmt(struct pg_stmt *s, long long session_id, long long now)
 {
 	static const char SQL[] =
 	    "SELECT s.user_id, s.id, s.revoked_at IS NULL AND s.expires_at > " PG_TS("$2") ","
@@ -168,15 +170,21 @@ int pg_auth_lookup(struct db *db, long long session_id, long long now, struct au
 	    " COALESCE(" PG_MS("b.payment_failed_at") ", 0)"
 	    " FROM sessions s JOIN users u ON u.id = s.user_id"
 	    " LEFT JOIN subscriptions b ON b.user_id = s.user_id WHERE s.id = $1::bigint";
+	s->name = "auth_lookup";
+	s->sql = SQL;
+	s->p.n = 0;
+	pg_param_i64(&s->p, session_id);
+	pg_param_i64(&s->p, now);
+}
+
+/* auth_lookup's value from the statement auth_stmt made, which it clears. */
+static int auth_read(struct pg_stmt *s, struct auth_row *out)
+{
 	memset(out, 0, sizeof *out);
-	struct pg_params p = {0};
-	pg_param_i64(&p, session_id);
-	pg_param_i64(&p, now);
-	int rc;
-	PGresult *r = pg_exec_prepared(db, "auth_lookup", SQL, p.n, p.v, &rc);
+	PGresult *r = s->r;
 	if (!r)
-		return rc;
-	if (rc > 0) {
+		return s->rc;
+	if (s->rc > 0) {
 		out->user_id = pg_get_i64(r, 0, 0);
 		out->session_id = pg_get_i64(r, 0, 1);
 		out->session_live = pg_get_bool(r, 0, 2);
@@ -188,7 +196,27 @@ int pg_auth_lookup(struct db *db, long long session_id, long long now, struct au
 		out->sub_payment_failed_at = pg_get_i64(r, 0, 8);
 	}
 	PQclear(r);
-	return rc > 0 ? 1 : 0;
+	s->r = NULL;
+	return s->rc > 0 ? 1 : 0;
+}
+
+int pg_auth_lookup(struct db *db, long long session_id, long long now, struct auth_row *out)
+{
+	struct pg_stmt s;
+	auth_stmt(&s, session_id, now);
+	s.r = pg_exec_prepared(db, s.name, s.sql, s.p.n, s.p.v, &s.rc);
+	return auth_read(&s, out);
+}
+
+int pg_auth_lookup_contact(struct db *db, long long session_id, long long now,
+			   struct auth_row *out, struct contact_read *read)
+{
+	struct pg_stmt s[2];
+	auth_stmt(&s[0], session_id, now);
+	pg_contact_tags_stmt(&s[1], read->user_id, read->id);
+	pg_exec_pipeline(db, s, 2);
+	read->rc = pg_contact_tags_read(&s[1], read->id, &read->row, &read->tags, &read->ntags);
+	return auth_read(&s[0], out);
 }
 
 /* Stores a refresh token (its SHA-256 hex) of a session. */

@@ -65,7 +65,6 @@ PGconn *pg_handle(struct db *db);
 PGresult *pg_exec_prepared(struct db *db, const char *name, const char *sql, int nparams,
 			   const char *const *values, int *status_out);
 
-/* pg_exec_prepared for statements whose rows are not needed: returns the row count or < 0. */
 /* Runs sql with bound values as an unnamed statement, planned for these values each time. For
  * list queries whose best plan depends on the values (a rare search term, a small tag): a
  * prepared statement's generic plan can be orders of magnitude slower there. Same results and
@@ -73,6 +72,7 @@ PGresult *pg_exec_prepared(struct db *db, const char *name, const char *sql, int
 PGresult *pg_exec_params(struct db *db, const char *sql, int nparams, const char *const *values,
 			 int *status_out);
 
+/* pg_exec_prepared for statements whose rows are not needed: returns the row count or < 0. */
 int pg_run(struct db *db, const char *name, const char *sql, int nparams,
 	   const char *const *values);
 
@@ -92,6 +92,23 @@ void pg_param_str(struct pg_params *p, const char *s); /* NULL -> SQL NULL */
 void pg_param_i64(struct pg_params *p, long long v);
 void pg_param_bool(struct pg_params *p, bool v);
 void pg_param_null(struct pg_params *p);
+
+/* One statement of pg_exec_pipeline: name, sql and parameters in (as for pg_exec_prepared);
+ * r and rc out, as pg_exec_prepared's result and *status_out. */
+struct pg_stmt {
+	const char *name, *sql;
+	struct pg_params p;
+	PGresult *r;
+	int rc;
+};
+
+/* Runs s[0..n) as prepared statements in one round trip (libpq's pipeline mode: every
+ * statement sent, then one sync), outside any transaction; the server runs them in order in
+ * one implicit transaction, so after a failure the rest fail too. Each s[i].r is the caller's
+ * to PQclear (NULL with s[i].rc < 0 on failure). Same deadline and error mapping as
+ * pg_exec_prepared; a statement not yet prepared on the connection costs one more round trip
+ * the first time. */
+void pg_exec_pipeline(struct db *db, struct pg_stmt *s, int n);
 
 /* Result columns: NULL reads as 0 / false / NULL. pg_get_strdup's result is the caller's. */
 long long pg_get_i64(const PGresult *r, int row, int col);

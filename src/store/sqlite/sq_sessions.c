@@ -7,6 +7,7 @@
 
 #include "store/sqlite/sq.h"
 #include "store/sqlite/sq_accounts.h"
+#include "store/sqlite/sq_contacts.h"
 #include "store/store.h"
 #include "util/alloc.h"
 
@@ -197,6 +198,16 @@ int sq_auth_lookup(struct db *db, long long session_id, long long now, struct au
 		out->sub_payment_failed_at = sqlite3_column_int64(st, 8);
 		sqlite3_reset(st);
 	}
+	return rc;
+}
+
+/* No round trip to save in process: the two reads one after the other. */
+int sq_auth_lookup_contact(struct db *db, long long session_id, long long now, struct auth_row *out,
+			   struct contact_read *read)
+{
+	int rc = sq_auth_lookup(db, session_id, now, out);
+	read->rc = sq_contacts_select_with_tags(db, read->user_id, read->id, &read->row,
+						&read->tags, &read->ntags);
 	return rc;
 }
 

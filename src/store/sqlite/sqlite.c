@@ -344,6 +344,7 @@ static const struct store_ops sq_ops = {
     .sessions_revoke_all = sq_sessions_revoke_all,
     .sessions_trim = sq_sessions_trim,
     .auth_lookup = sq_auth_lookup,
+    .auth_lookup_contact = sq_auth_lookup_contact,
     .refresh_insert = sq_refresh_insert,
     .refresh_consume = sq_refresh_consume,
     .refresh_select = sq_refresh_select,
