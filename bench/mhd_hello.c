@@ -71,7 +71,7 @@ int main(int argc, char **argv)
 	    0, NULL, NULL, answer, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads > 0 ? threads : 1u, MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned)1024, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "mhd_hello: cannot start the daemon on port %s\n", argv[1]);
 		return 1;

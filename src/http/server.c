@@ -43,9 +43,10 @@ struct server {
 	struct conn_watcher *watcher; /* deadlines against slow clients (conn_watch.h) */
 };
 
-/* Room for an 8 KiB target and 32 KiB of headers plus the response head, so the service
- * measures those limits itself and answers 414/431 with its own envelope (SPEC §13.7). */
-#define CONN_MEMORY_LIMIT (128 * 1024)
+/* Room for an 8 KiB target and 32 KiB of headers in 100 lines plus the response head, so the
+ * service measures those limits itself and answers 414/431 with its own envelope (SPEC
+ * §13.7). No more: libmicrohttpd zeroes the whole of it for every request on a connection. */
+#define CONN_MEMORY_LIMIT (64 * 1024)
 /* The request head (line and headers) must be complete 30 s after the connection opened or the
  * previous response was sent; a body gets 30 s plus 1 s per 32 KiB declared (SPEC §13.7). */
 #define HEAD_DEADLINE_MS 30000

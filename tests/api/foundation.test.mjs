@@ -500,6 +500,23 @@ describe(`foundation [${STORE}]`, () => {
 			assert.equal(res.status, 200, res.text);
 		});
 
+		test('the largest head the limits allow (an 8 KiB target, 32 KiB of headers in 100 lines) reaches the service; one byte more → 431', async () => {
+			const target = '/api/v1/' + 'a'.repeat(8192 - 8);
+			const host = 'Host: 127.0.0.1\r\n'.length; // rawHead's; a line counts as name + value + 4
+			const each = Math.floor((32 * 1024 - host) / 99);
+			const pairs = [];
+			for (let i = 0, left = 32 * 1024 - host; i < 99; i++) {
+				const name = `X-Pad-${String(i).padStart(2, '0')}`;
+				const size = i < 98 ? each : left;
+				pairs.push([name, 'h'.repeat(size - name.length - 4)]);
+				left -= size;
+			}
+			assert.equal(pairs.reduce((n, [k, v]) => n + k.length + v.length + 4, host), 32 * 1024);
+			assertError(await rawRequest(srv.port, rawHead('GET', target, pairs)), 404, 'not_found');
+			pairs[98][1] += 'h';
+			assertError(await rawRequest(srv.port, rawHead('GET', target, pairs)), 431, 'headers_too_large');
+		});
+
 		test('both Content-Length and Transfer-Encoding → 400 malformed_json and the connection is closed', async () => {
 			// Framing is checked first (§1.6 step 1), whatever the route.
 			const head = rawHead('POST', '/api/v1/health', {

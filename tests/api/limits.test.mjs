@@ -445,19 +445,21 @@ describe(`limits [${STORE}]`, () => {
 		});
 		after(() => stopChecked(srv));
 
-		test('at most 100 request headers: 100 are served, 101 or 1000 → 431 headers_too_large; 5000 → 431 all the same', async () => {
+		test('at most 100 request headers: 100 are served, 101 or 500 → 431 headers_too_large; 1000 or 5000 → 431 all the same', async () => {
 			// rawHead adds Host, so n custom headers make n + 1.
 			const ok = await rawRequest(srv.port, rawHead('GET', `${V1}/health`, headers(99)));
 			assert.equal(ok.status, 200);
-			for (const n of [100, 1000]) {
+			for (const n of [100, 500]) {
 				const res = await rawRequest(srv.port, rawHead('GET', `${V1}/health`, headers(n)));
 				assert.equal(res.status, 431, `${n + 1} headers`);
 				assert.equal(res.json?.code, 'headers_too_large');
 			}
-			// Thousands of header lines outgrow the per-connection memory before the service sees
-			// them: libmicrohttpd answers that 431 itself (docs/operations.md).
-			const huge = await rawRequest(srv.port, rawHead('GET', `${V1}/health`, headers(5000)));
-			assert.equal(huge.status, 431);
+			// Many hundreds of header lines outgrow the per-connection memory before the service
+			// sees them: libmicrohttpd answers that 431 itself (docs/operations.md).
+			for (const n of [1000, 5000]) {
+				const huge = await rawRequest(srv.port, rawHead('GET', `${V1}/health`, headers(n)));
+				assert.equal(huge.status, 431, `${n + 1} headers`);
+			}
 		});
 
 		/** Writes first, then piece every everyMs; resolves how long the server kept the socket open. */
