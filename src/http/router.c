@@ -165,19 +165,24 @@ enum route_result router_match(enum http_method method, char **segs, int nsegs, 
 	int group = routes[best].group;
 	const struct route *found = NULL;
 	allow[0] = '\0';
-	for (int i = 0; i < routes_count; i++) {
+	for (int i = 0; i < routes_count && !found; i++) {
 		const struct route *r = &routes[i];
-		if (r->group != group)
-			continue;
-		allow_add(allow, allow_len, http_method_name(r->method));
-		if (r->method == HTTP_GET && !(r->flags & RF_NO_HEAD))
-			allow_add(allow, allow_len, "HEAD");
-		if (r->method == method || (method == HTTP_HEAD && r->method == HTTP_GET &&
-					    !(r->flags & RF_NO_HEAD)))
+		if (r->group == group &&
+		    (r->method == method || (method == HTTP_HEAD && r->method == HTTP_GET &&
+					     !(r->flags & RF_NO_HEAD))))
 			found = r;
 	}
-	if (!found)
+	if (!found) {
+		for (int i = 0; i < routes_count; i++) {
+			const struct route *r = &routes[i];
+			if (r->group != group)
+				continue;
+			allow_add(allow, allow_len, http_method_name(r->method));
+			if (r->method == HTTP_GET && !(r->flags & RF_NO_HEAD))
+				allow_add(allow, allow_len, "HEAD");
+		}
 		return ROUTE_METHOD_NOT_ALLOWED;
+	}
 
 	int np = 0;
 	for (int i = 0; i < found->nsegs; i++) {
