@@ -1,14 +1,17 @@
 // Black-box tests of contacts (SPEC §2.2, §5, §6, §9.1): the Contact object, create / read /
 // update / delete, customFields (limits, merge, number forms), birthdays, phones, emails and
 // their per-user uniqueness, bulk delete (all or nothing), the FREE plan limit and PREMIUM (the
-// ADMIN role set in the store), bad input on every field, and another user's ids answering 404.
-// The store comes from CRM_TEST_STORE.
+// ADMIN role set in the store), bad input on every field, another user's ids answering 404, a
+// revoked session or deactivated account refused at once, and (PostgreSQL only) the contact read
+// through an outage of the store. The store comes from CRM_TEST_STORE.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { STORE } from '../support/server.mjs';
 import { assertError, assertDetail, hasDetail, show } from '../support/accounts.mjs';
 import { startContactsServer, newUser, assertContact, UserClient } from '../support/contacts.mjs';
 import { makeAdmin, sql } from '../support/db.mjs';
+import { PgCluster } from '../support/postgres.mjs';
+import { waitUntil } from '../support/server.mjs';
 
 describe(`contacts [${STORE}]`, () => {
 	let S;
@@ -408,3 +411,48 @@ describe(`contacts: plan limit [${STORE}]`, () => {
 		assert.equal((await u.post('/contacts', { firstName: 'Fits again' })).status, 201);
 	});
 });
+
+if (STORE === 'postgres') {
+	describe('contacts: PostgreSQL down and back [postgres]', () => {
+		test('GET /contacts/{id} (the session check and the contact in one pipeline) answers 503 with Retry-After while PostgreSQL is down, never 500, and the contact again once it is back', { timeout: 120000 }, async () => {
+			const cluster = await PgCluster.start();
+			let S;
+			try {
+				S = await startContactsServer({ DATABASE_URL: await cluster.createDatabase('crm_down') });
+				const u = await newUser(S.api);
+				const c = await u.create({ firstName: 'Durable', tags: ['kept'] });
+				assert.deepEqual((await u.get(`/contacts/${c.id}`)).json.data, c);
+
+				// A clean stop: the throwaway cluster runs without fsync, so an immediate one could
+				// lose the session just written, and the test would see 401 instead of the outage.
+				await cluster.stopServer('fast');
+				const seen = new Set();
+				const down = await waitUntil(
+					async () => {
+						const r = await u.get(`/contacts/${c.id}`);
+						seen.add(r.status);
+						return r.status === 503 ? r : null;
+					},
+					{ timeoutMs: 15000, intervalMs: 200, message: 'a 503 after PostgreSQL stopped' },
+				);
+				assertError(down, 503, 'service_unavailable');
+				assert.equal(down.headers['retry-after'], '5');
+				assert.deepEqual([...seen].filter((s) => s !== 503), [], 'nothing but 503 while down');
+
+				await cluster.startServer();
+				const back = await waitUntil(
+					async () => {
+						const r = await u.get(`/contacts/${c.id}`);
+						assert.ok(r.status === 200 || r.status === 503, `while recovering: ${show(r)}`);
+						return r.status === 200 ? r : null;
+					},
+					{ timeoutMs: 30000, intervalMs: 250, message: 'the contact again after PostgreSQL restarted' },
+				);
+				assert.deepEqual(back.json.data, c);
+			} finally {
+				if (S) await S.stop();
+				await cluster.destroy();
+			}
+		});
+	});
+}
