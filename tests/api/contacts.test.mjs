@@ -454,5 +454,49 @@ if (STORE === 'postgres') {
 				await cluster.destroy();
 			}
 		});
+
+		test('a frozen PostgreSQL (its processes stopped): GET /contacts/{id} answers 503 once the statement timeout and margin pass, then at once; the contact again once it runs', { timeout: 120000 }, async () => {
+			const cluster = await PgCluster.start();
+			let S;
+			const stopped = [];
+			const resume = () => {
+				for (const pid of stopped.splice(0)) process.kill(pid, 'SIGCONT');
+			};
+			try {
+				S = await startContactsServer({ DATABASE_URL: await cluster.createDatabase('crm_frozen'), DB_STATEMENT_TIMEOUT_MS: 500 });
+				const u = await newUser(S.api);
+				const c = await u.create({ firstName: 'Patient' });
+				for (let i = 0; i < 4; i++) assert.equal((await u.get(`/contacts/${c.id}`)).status, 200);
+				const backends = (await cluster.psql("SELECT pid FROM pg_stat_activity WHERE datname = 'crm_frozen' AND pid <> pg_backend_pid()"))
+					.split('\n').filter(Boolean).map(Number);
+				assert.ok(backends.length > 0, 'the server holds connections');
+				for (const pid of [cluster.pid, ...backends]) {
+					process.kill(pid, 'SIGSTOP');
+					stopped.push(pid);
+				}
+				let t0 = Date.now();
+				const first = await u.get(`/contacts/${c.id}`);
+				const waited = Date.now() - t0;
+				assertError(first, 503, 'service_unavailable');
+				assert.ok(waited >= 400 && waited < 6000, `answered after ${waited} ms (timeout 500 ms + 2 s margin)`);
+				t0 = Date.now();
+				assertError(await u.get(`/contacts/${c.id}`), 503, 'service_unavailable');
+				assert.ok(Date.now() - t0 < 1000, 'the open breaker answers at once');
+				resume();
+				const back = await waitUntil(
+					async () => {
+						const r = await u.get(`/contacts/${c.id}`);
+						assert.ok(r.status === 200 || r.status === 503, `while recovering: ${show(r)}`);
+						return r.status === 200 ? r : null;
+					},
+					{ timeoutMs: 30000, intervalMs: 250, message: 'the contact again after PostgreSQL resumed' },
+				);
+				assert.deepEqual(back.json.data, c);
+			} finally {
+				resume();
+				if (S) await S.stop();
+				await cluster.destroy();
+			}
+		});
 	});
 }
