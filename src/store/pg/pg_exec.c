@@ -353,7 +353,7 @@ static bool wait_sync(struct pg_conn *pc, long long deadline_ns)
 			return false;
 		PGresult *r = PQgetResult(pc->c);
 		if (!r)
-			return false; /* no sync point in the queue: not a pipeline we sent */
+			return false; /* the queue ended before its sync point */
 		ExecStatusType st = PQresultStatus(r);
 		PQclear(r);
 		if (st == PGRES_PIPELINE_SYNC)
@@ -365,7 +365,7 @@ void pg_exec_pipeline(struct db *db, struct pg_stmt *s, int n)
 {
 	struct pg_conn *pc = pg_conn_of(db);
 	long long deadline = statement_deadline(pc);
-	int i = 0;
+	int i;
 	for (i = 0; i < n; i++) {
 		s[i].r = NULL;
 		s[i].rc = ST_UNAVAILABLE;
