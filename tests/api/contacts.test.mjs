@@ -414,6 +414,19 @@ describe(`contacts: plan limit [${STORE}]`, () => {
 
 if (STORE === 'postgres') {
 	describe('contacts: PostgreSQL down and back [postgres]', () => {
+		/** Waits until u reads contact c again as it was, seeing nothing but 503 meanwhile. */
+		async function contactBack(u, c, message) {
+			const back = await waitUntil(
+				async () => {
+					const r = await u.get(`/contacts/${c.id}`);
+					assert.ok(r.status === 200 || r.status === 503, `while recovering: ${show(r)}`);
+					return r.status === 200 ? r : null;
+				},
+				{ timeoutMs: 30000, intervalMs: 250, message },
+			);
+			assert.deepEqual(back.json.data, c);
+		}
+
 		test('GET /contacts/{id} (the session check and the contact in one pipeline) answers 503 with Retry-After while PostgreSQL is down, never 500, and the contact again once it is back', { timeout: 120000 }, async () => {
 			const cluster = await PgCluster.start();
 			let S;
@@ -440,15 +453,7 @@ if (STORE === 'postgres') {
 				assert.deepEqual([...seen].filter((s) => s !== 503), [], 'nothing but 503 while down');
 
 				await cluster.startServer();
-				const back = await waitUntil(
-					async () => {
-						const r = await u.get(`/contacts/${c.id}`);
-						assert.ok(r.status === 200 || r.status === 503, `while recovering: ${show(r)}`);
-						return r.status === 200 ? r : null;
-					},
-					{ timeoutMs: 30000, intervalMs: 250, message: 'the contact again after PostgreSQL restarted' },
-				);
-				assert.deepEqual(back.json.data, c);
+				await contactBack(u, c, 'the contact again after PostgreSQL restarted');
 			} finally {
 				if (S) await S.stop();
 				await cluster.destroy();
@@ -483,15 +488,7 @@ if (STORE === 'postgres') {
 				assertError(await u.get(`/contacts/${c.id}`), 503, 'service_unavailable');
 				assert.ok(Date.now() - t0 < 1000, 'the open breaker answers at once');
 				resume();
-				const back = await waitUntil(
-					async () => {
-						const r = await u.get(`/contacts/${c.id}`);
-						assert.ok(r.status === 200 || r.status === 503, `while recovering: ${show(r)}`);
-						return r.status === 200 ? r : null;
-					},
-					{ timeoutMs: 30000, intervalMs: 250, message: 'the contact again after PostgreSQL resumed' },
-				);
-				assert.deepEqual(back.json.data, c);
+				await contactBack(u, c, 'the contact again after PostgreSQL resumed');
 			} finally {
 				resume();
 				if (S) await S.stop();
