@@ -95,7 +95,7 @@ fuzz:
 	@scripts/deps.sh test
 	@PKGS="$(PKGS)" fuzz/run.sh
 
-# Fault and scale-out tests (issue 10): PostgreSQL, Redis, SMTP and the server itself killed or
+# Fault and scale-out tests: PostgreSQL, Redis, SMTP and the server itself killed or
 # paused under load, a soak (RELIABILITY_SOAK_SECONDS, default 600) and two nodes on one
 # PostgreSQL + Redis behind nginx; see tests/reliability/run.mjs. Takes minutes, so not part of
 # `make test`.
