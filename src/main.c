@@ -25,6 +25,7 @@
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/jobs.h"
+#include "util/json.h"
 #include "util/timefmt.h"
 
 enum { EXIT_CONFIG = 2, EXIT_SCHEMA = 3, EXIT_USAGE = 64 };
@@ -363,6 +364,7 @@ out:
 
 int main(int argc, char **argv)
 {
+	json_alloc_install(); /* before any jansson value or thread */
 	const char *cmd = argc > 1 ? argv[1] : "serve";
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)
 		return usage(stdout, 0);

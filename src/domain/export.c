@@ -12,6 +12,7 @@
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/csv.h"
+#include "util/json.h"
 
 #define CSV_HEADER                                                                                 \
 	"\"id\",\"firstName\",\"lastName\",\"email\",\"phone\",\"address\",\"company\","           \
@@ -41,18 +42,9 @@ void export_free(struct exporter *x)
 	free(x);
 }
 
-static int dump_to_buf(const char *data, size_t n, void *ctx)
-{
-	buf_append(ctx, data, n);
-	return 0;
-}
-
 void export_put_json(struct buf *out, json_t *v)
 {
-	/* The flags of json_dump_compact (http/reply.c), which this layer does not include. */
-	if (json_dump_callback(v, dump_to_buf, out,
-			       JSON_COMPACT | JSON_REAL_PRECISION(15) | JSON_ENCODE_ANY) != 0)
-		buf_puts(out, "null");
+	json_put_compact(out, v);
 	json_decref(v);
 }
 

@@ -158,8 +158,4 @@ void reply_redirect(struct request *req, const char *location);
 /* Adds a response header (both strings copied). Works before or after the reply call. */
 void reply_header(struct request *req, const char *name, const char *value);
 
-
-/* Serialises JSON the way every response does: compact, UTF-8 unescaped, reals as %.15g. */
-char *json_dump_compact(const json_t *doc);
-
 #endif

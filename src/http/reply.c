@@ -7,28 +7,15 @@
 #include "http/http.h"
 #include "http/router.h"
 #include "util/alloc.h"
+#include "util/json.h"
 
-char *json_dump_compact(const json_t *doc)
-{
-	char *s = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15) | JSON_ENCODE_ANY);
-	if (!s)
-		return xstrdup("null");
-	return s;
-}
-
-static void set_body(struct request *req, int status, const char *type, char *text_steal)
+static void set_body(struct request *req, int status, const char *type)
 {
 	struct response *r = &req->resp;
 	buf_free(&r->body);
 	free(r->content_type);
 	r->status = status;
 	r->content_type = type ? xstrdup(type) : NULL;
-	if (text_steal) {
-		size_t n = strlen(text_steal);
-		r->body.data = text_steal;
-		r->body.len = n;
-		r->body.cap = n + 1;
-	}
 	r->set = true;
 }
 
@@ -38,9 +25,9 @@ void reply_json_steal(struct request *req, int status, json_t *doc)
 	if (req->route && (req->route->flags & RF_COMPAT) && json_is_object(doc) &&
 	    !json_object_get(doc, "status"))
 		json_object_set_new(doc, "status", json_integer(status));
-	char *text = json_dump_compact(doc);
+	set_body(req, status, "application/json; charset=utf-8");
+	json_put_compact(&req->resp.body, doc);
 	json_decref(doc);
-	set_body(req, status, "application/json; charset=utf-8", text);
 }
 
 void reply_data_steal(struct request *req, int status, json_t *data, const char *message)
@@ -74,24 +61,24 @@ void reply_invalid(struct request *req, const char *field, const char *reason)
 void reply_text(struct request *req, int status, const char *content_type, const char *text,
 		size_t len)
 {
-	set_body(req, status, content_type, NULL);
+	set_body(req, status, content_type);
 	buf_append(&req->resp.body, text, len);
 }
 
 void reply_stream(struct request *req, int status, const char *content_type, struct stream st)
 {
-	set_body(req, status, content_type, NULL);
+	set_body(req, status, content_type);
 	req->resp.stream = st;
 }
 
 void reply_empty(struct request *req, int status)
 {
-	set_body(req, status, NULL, NULL);
+	set_body(req, status, NULL);
 }
 
 void reply_redirect(struct request *req, const char *location)
 {
-	set_body(req, 302, NULL, NULL);
+	set_body(req, 302, NULL);
 	reply_header(req, "Location", location);
 }
 

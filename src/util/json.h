@@ -1,0 +1,35 @@
+/* jansson glue: its allocator, and compact JSON text appended to a buffer.
+ *
+ * The allocator is a per-thread cache of freed small blocks in front of malloc. Serving a page of
+ * contacts builds, dumps and frees a few thousand small jansson values (objects, their key pairs,
+ * strings, integers); glibc's own per-thread cache keeps seven blocks of a size, so most of them
+ * went through malloc's bins and free's consolidation. Every block handed out is an ordinary malloc
+ * block, so whatever frees it (jansson, libjwt, which frees the text jansson dumped for it with
+ * free(), or our code) may use free() or json_alloc_free(). */
+#ifndef CRM_UTIL_JSON_H
+#define CRM_UTIL_JSON_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "util/buf.h"
+
+/* Installs json_alloc_malloc/json_alloc_free as jansson's allocator (json_set_alloc_funcs).
+ * Call once, before any other thread starts and before any jansson value exists (values made
+ * before are fine too: the free function takes any malloc block). */
+void json_alloc_install(void);
+
+/* The functions themselves: a block of n bytes (NULL when n is 0, as jansson expects, or on
+ * exhaustion) and its release. */
+void *json_alloc_malloc(size_t n);
+void json_alloc_free(void *p);
+
+/* The blocks the calling thread holds in its cache, and their bytes (for the tests). */
+size_t json_alloc_cached(size_t *bytes);
+
+/* Appends v as compact JSON (every value, not only objects and arrays; reals with 15
+ * significant digits), or "null" if jansson cannot encode it. The one text form of every
+ * response body and export record. */
+void json_put_compact(struct buf *out, const json_t *v);
+
+#endif
