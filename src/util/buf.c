@@ -58,6 +58,31 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+size_t fmt_i64(char out[FMT_I64_MAX], long long v)
+{
+	/* the magnitude as unsigned, so that LLONG_MIN has one too */
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	char tmp[FMT_I64_MAX];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	size_t len = 0;
+	if (v < 0)
+		out[len++] = '-';
+	while (n)
+		out[len++] = tmp[--n];
+	out[len] = '\0';
+	return len;
+}
+
+void buf_put_i64(struct buf *b, long long v)
+{
+	char tmp[FMT_I64_MAX];
+	buf_append(b, tmp, fmt_i64(tmp, v));
+}
+
 char *buf_steal(struct buf *b)
 {
 	char *p = b->data ? b->data : xstrdup("");

@@ -24,7 +24,7 @@ void csv_int(struct buf *out, long long v, bool first)
 {
 	if (!first)
 		buf_putc(out, ',');
-	buf_printf(out, "%lld", v);
+	buf_put_i64(out, v);
 }
 
 void csv_end(struct buf *out)

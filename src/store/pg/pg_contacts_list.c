@@ -3,6 +3,7 @@
  * statement. */
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "store/contact_query_sql.h"
 #include "store/pg/pg_contacts.h"
@@ -10,6 +11,15 @@
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+
+/* Appends before, $k, after. */
+static void put_param(struct buf *sql, const char *before, int k, const char *after)
+{
+	buf_puts(sql, before);
+	buf_putc(sql, '$');
+	buf_put_i64(sql, k);
+	buf_puts(sql, after);
+}
 
 /* Renders b (contact_query_sql.h) as PostgreSQL: each '?' becomes $n with its value's type,
  * text arrays as array literals in owned[], then runs it planned for its actual values: with a
@@ -23,15 +33,17 @@ static PGresult *run_built(struct db *db, struct cq_sql *b, const struct contact
 	struct pg_params p = {0};
 	char *owned[CQ_MAX_VALUES];
 	int nowned = 0, k = 0;
-	for (const char *f = b->sql.data; *f; f++) {
-		if (*f != '?') {
-			buf_putc(&sql, *f);
-			continue;
-		}
+	for (const char *f = b->sql.data; *f;) {
+		size_t run = strcspn(f, "?");
+		buf_append(&sql, f, run);
+		f += run;
+		if (!*f)
+			break;
+		f++;
 		const struct cq_value *v = &b->v[k++];
 		switch (v->kind) {
 		case CQ_INT:
-			buf_printf(&sql, "$%d::bigint", k);
+			put_param(&sql, "", k, "::bigint");
 			pg_param_i64(&p, v->i);
 			break;
 		case CQ_TIME:
@@ -39,11 +51,11 @@ static PGresult *run_built(struct db *db, struct cq_sql *b, const struct contact
 			pg_param_i64(&p, v->i);
 			break;
 		case CQ_TEXT:
-			buf_printf(&sql, "$%d::text", k);
+			put_param(&sql, "", k, "::text");
 			pg_param_str(&p, v->s);
 			break;
 		case CQ_TEXTS:
-			buf_printf(&sql, "= ANY($%d::text[])", k);
+			put_param(&sql, "= ANY(", k, "::text[])");
 			owned[nowned] = pg_text_array(v->arr, v->narr);
 			pg_param_str(&p, owned[nowned++]);
 			break;

@@ -458,7 +458,7 @@ void pg_param_null(struct pg_params *p)
 void pg_param_i64(struct pg_params *p, long long v)
 {
 	int i = param_slot(p);
-	snprintf(p->num[i], sizeof p->num[i], "%lld", v);
+	fmt_i64(p->num[i], v);
 	p->v[i] = p->num[i];
 }
 

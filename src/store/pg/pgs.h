@@ -36,6 +36,8 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "util/buf.h"
+
 struct db;
 struct config;
 struct store;
@@ -86,7 +88,7 @@ const char *pg_last_constraint(struct db *db);
 struct pg_params {
 	int n;
 	const char *v[PG_MAX_PARAMS];
-	char num[PG_MAX_PARAMS][24];
+	char num[PG_MAX_PARAMS][FMT_I64_MAX];
 };
 void pg_param_str(struct pg_params *p, const char *s); /* NULL -> SQL NULL */
 void pg_param_i64(struct pg_params *p, long long v);
