@@ -8,12 +8,12 @@
 #include <string.h>
 
 /* Blocks are cached by class c (0..CLASSES-1): requests of up to (c + 1) * 16 bytes, which
- * ask malloc for exactly that much. A block's class on release comes from its usable size
- * (malloc_usable_size: 16k + 8 bytes for glibc's ordinary chunks), so a block that did not
+ * ask malloc for exactly that much. A block's class on release is the largest whose requests
+ * fit its usable size (malloc_usable_size: 16k + 8 bytes for glibc's ordinary chunks, the size
+ * asked for under a sanitizer's allocator), so a block that did not
  * come from json_alloc_malloc is cached by what it can hold. */
 enum { GRAIN = 16, CLASSES = 16, MAX_SMALL = GRAIN * CLASSES };
-/* At most this many bytes cached per thread: a page of 100 contacts holds about 200 KiB of
- * small jansson blocks at its peak. */
+/* At most this many bytes cached per thread: what is kept back from malloc stays bounded. */
 enum { THREAD_BYTES_MAX = 256 * 1024 };
 
 struct block {
@@ -71,8 +71,8 @@ void json_alloc_free(void *p)
 	if (!p)
 		return;
 	size_t usable = malloc_usable_size(p);
-	if (usable < GRAIN + 8 || usable > MAX_SMALL + 8 ||
-	    cache.bytes + usable > THREAD_BYTES_MAX) {
+	size_t k = usable / GRAIN; /* holds k * GRAIN bytes: class k - 1 */
+	if (k == 0 || k > CLASSES || cache.bytes + usable > THREAD_BYTES_MAX) {
 		free(p);
 		return;
 	}
@@ -81,7 +81,7 @@ void json_alloc_free(void *p)
 		pthread_setspecific(cache_key, &cache);
 		cache.registered = true;
 	}
-	size_t k = (usable - 8) / GRAIN - 1; /* holds (k + 1) * GRAIN bytes at least */
+	k--;
 	struct block *b = p;
 	b->next = cache.head[k];
 	cache.head[k] = b;
@@ -91,7 +91,8 @@ void json_alloc_free(void *p)
 
 void json_alloc_install(void)
 {
-	json_set_alloc_funcs(json_alloc_malloc, json_alloc_free);
+	if (JSON_ALLOC_CACHED)
+		json_set_alloc_funcs(json_alloc_malloc, json_alloc_free);
 }
 
 size_t json_alloc_cached(size_t *bytes)

@@ -14,6 +14,14 @@
 
 #include "util/buf.h"
 
+/* Under AddressSanitizer (make asan) jansson keeps plain malloc and free, so that a value used
+ * after its release is still reported instead of living on in the cache. */
+#if defined(__SANITIZE_ADDRESS__)
+#define JSON_ALLOC_CACHED 0
+#else
+#define JSON_ALLOC_CACHED 1
+#endif
+
 /* Installs json_alloc_malloc/json_alloc_free as jansson's allocator (json_set_alloc_funcs).
  * Call once, before any other thread starts and before any jansson value exists (values made
  * before are fine too: the free function takes any malloc block). */
