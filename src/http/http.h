@@ -70,7 +70,7 @@ struct request {
 	char *path;        /* raw path, undecoded */
 	char **segments;   /* decoded path segments after the leading '/' */
 	int nsegments;
-	struct query_param query[HTTP_MAX_QUERY];
+	struct query_param *query; /* room for HTTP_MAX_QUERY, allocated by the first one */
 	int nquery;
 	bool query_too_many;
 	const struct route *route;

@@ -75,6 +75,10 @@ bool query_parse(struct request *req, const char **bad)
 				free(name);
 				free(value);
 			} else {
+				/* Allocated here, not inside struct request: a request without a
+				 * query then stays small enough for malloc's per-thread cache. */
+				if (!req->query)
+					req->query = xcalloc(HTTP_MAX_QUERY, sizeof *req->query);
 				req->query[req->nquery].name = name;
 				req->query[req->nquery].value = value;
 				req->nquery++;
@@ -85,6 +89,17 @@ bool query_parse(struct request *req, const char **bad)
 			q++;
 	}
 	return true;
+}
+
+void query_free(struct request *req)
+{
+	for (int i = 0; i < req->nquery; i++) {
+		free(req->query[i].name);
+		free(req->query[i].value);
+	}
+	free(req->query);
+	req->query = NULL;
+	req->nquery = 0;
 }
 
 /* Finds name in the comma-separated allowed list; *repeatable set from a trailing '*'. */

@@ -12,6 +12,9 @@
  * not decodable (bad escape, invalid UTF-8, control character); *bad names it. */
 bool query_parse(struct request *req, const char **bad);
 
+/* Frees what query_parse kept in req. */
+void query_free(struct request *req);
+
 /* Checks req->query against the route's allowed list (see struct route.query); adds
  * {field, reason} details for unknown_field and duplicate. Returns true when all is well. */
 bool query_check(struct request *req, const char *allowed, bool loose, json_t **details);

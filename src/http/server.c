@@ -24,6 +24,7 @@
 #include "http/client_addr.h"
 #include "http/conn_watch.h"
 #include "http/pipeline.h"
+#include "http/query.h"
 #include "http/router.h"
 #include "log/log.h"
 #include "metrics/metrics.h"
@@ -445,10 +446,7 @@ static void completed(void *cls, struct MHD_Connection *con, void **con_cls,
 	for (int i = 0; i < req->nsegments; i++)
 		free(req->segments[i]);
 	free(req->segments);
-	for (int i = 0; i < req->nquery; i++) {
-		free(req->query[i].name);
-		free(req->query[i].value);
-	}
+	query_free(req);
 	buf_free(&req->body);
 	json_decref(req->json);
 	contact_read_free(req->contact_read);

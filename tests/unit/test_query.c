@@ -13,10 +13,7 @@ static void load(struct request *req, const char *target)
 
 static void clear(struct request *req)
 {
-	for (int i = 0; i < req->nquery; i++) {
-		free(req->query[i].name);
-		free(req->query[i].value);
-	}
+	query_free(req);
 	free(req->target);
 }
 
