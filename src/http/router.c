@@ -1,6 +1,6 @@
-/* Route matching over decoded path segments (see router.h). The table is small, so a linear
- * scan that ranks candidate patterns (literal beats parameter, segment by segment) is both
- * simple and fast enough; groups of routes sharing a pattern give 405's Allow list. */
+/* Route matching over decoded path segments (see router.h). The routes of the request's
+ * segment count are scanned in table order and ranked (literal beats parameter, segment by
+ * segment); groups of routes sharing a pattern give 405's Allow list. */
 #include "http/router.h"
 
 #include <ctype.h>
@@ -55,8 +55,25 @@ static char **split_pattern(const char *pattern, int *n)
 	return segs;
 }
 
+/* The routes a request of n segments can match, in table order: those of n segments and the
+ * compatibility routes of n - 1 (a tolerated trailing slash). A request then compares its
+ * segments with a few patterns instead of the whole table. */
+#define ROUTER_MAX_SEGS 16
+static int *candidates[ROUTER_MAX_SEGS + 1];
+static int ncandidates[ROUTER_MAX_SEGS + 1];
+
+static void add_candidate(int n, int route)
+{
+	if (n > ROUTER_MAX_SEGS)
+		abort(); /* a pattern longer than any the table has */
+	size_t size = sizeof *candidates[n] * (size_t)(ncandidates[n] + 1);
+	candidates[n] = xrealloc(candidates[n], size);
+	candidates[n][ncandidates[n]++] = route;
+}
+
 void router_init(void)
 {
+	static bool indexed;
 	for (int i = 0; i < routes_count; i++) {
 		if (routes[i].segs)
 			continue;
@@ -67,6 +84,14 @@ void router_init(void)
 				routes[i].group = routes[j].group;
 				break;
 			}
+	}
+	if (indexed)
+		return;
+	indexed = true;
+	for (int i = 0; i < routes_count; i++) {
+		add_candidate(routes[i].nsegs, i);
+		if (routes[i].flags & RF_COMPAT)
+			add_candidate(routes[i].nsegs + 1, i);
 	}
 }
 
@@ -99,10 +124,10 @@ static bool pattern_matches(const struct route *r, char **segs, int nsegs, unsig
 		nsegs--; /* one tolerated trailing slash */
 	if (nsegs != r->nsegs)
 		return false;
+	/* From the last segment: patterns mostly differ there, and all begin with /api/v1. */
 	unsigned long long score = 0;
-	for (int i = 0; i < nsegs; i++) {
+	for (int i = nsegs - 1; i >= 0; i--) {
 		const char *p = r->segs[i];
-		score <<= 1;
 		if (is_param(p)) {
 			if (segs[i][0] == '\0')
 				return false;
@@ -110,7 +135,7 @@ static bool pattern_matches(const struct route *r, char **segs, int nsegs, unsig
 		}
 		if (compat ? strcasecmp(p, segs[i]) != 0 : strcmp(p, segs[i]) != 0)
 			return false;
-		score |= 1;
+		score |= 1ULL << (nsegs - 1 - i);
 	}
 	*rank = score;
 	return true;
@@ -147,7 +172,9 @@ enum route_result router_match(enum http_method method, char **segs, int nsegs, 
 {
 	int best = -1;
 	unsigned long long best_rank = 0;
-	for (int i = 0; i < routes_count; i++) {
+	int ncand = nsegs >= 0 && nsegs <= ROUTER_MAX_SEGS ? ncandidates[nsegs] : 0;
+	for (int k = 0; k < ncand; k++) {
+		int i = candidates[nsegs][k];
 		const struct route *r = &routes[i];
 		if ((r->flags & RF_DEV_ONLY) && !dev)
 			continue;
@@ -165,7 +192,8 @@ enum route_result router_match(enum http_method method, char **segs, int nsegs, 
 	int group = routes[best].group;
 	const struct route *found = NULL;
 	allow[0] = '\0';
-	for (int i = 0; i < routes_count && !found; i++) {
+	/* a group starts at its first route */
+	for (int i = group; i < routes_count && !found; i++) {
 		const struct route *r = &routes[i];
 		if (r->group == group &&
 		    (r->method == method || (method == HTTP_HEAD && r->method == HTTP_GET &&
@@ -173,7 +201,7 @@ enum route_result router_match(enum http_method method, char **segs, int nsegs, 
 			found = r;
 	}
 	if (!found) {
-		for (int i = 0; i < routes_count; i++) {
+		for (int i = group; i < routes_count; i++) {
 			const struct route *r = &routes[i];
 			if (r->group != group)
 				continue;
