@@ -54,6 +54,25 @@ TEST(method_not_allowed_lists_get_and_head)
 	CHECK_STR(allow, "GET, HEAD");
 }
 
+TEST(literal_segments_outrank_parameters)
+{
+	router_init();
+	const struct route *r = NULL;
+	char allow[128];
+	CHECK_INT(match(HTTP_GET, "/api/v1/contacts/export.csv", &r, allow), ROUTE_FOUND);
+	CHECK(r && strcmp(r->pattern, "/api/v1/contacts/export.csv") == 0);
+	CHECK_INT(match(HTTP_GET, "/api/v1/contacts/42", &r, allow), ROUTE_FOUND);
+	CHECK(r && strcmp(r->pattern, "/api/v1/contacts/{id:id}") == 0);
+	CHECK_INT(match(HTTP_DELETE, "/api/v1/contacts/42", &r, allow), ROUTE_FOUND);
+	CHECK(r && r->method == HTTP_DELETE && strcmp(r->pattern, "/api/v1/contacts/{id:id}") == 0);
+	CHECK_INT(match(HTTP_POST, "/api/v1/contacts/42", &r, allow), ROUTE_METHOD_NOT_ALLOWED);
+	CHECK_STR(allow, "GET, HEAD, PATCH, DELETE");
+	CHECK_INT(match(HTTP_GET, "/api/v1/contacts/42/tags", &r, allow), ROUTE_FOUND);
+	CHECK(r && strcmp(r->pattern, "/api/v1/contacts/{id:id}/tags") == 0);
+	CHECK_INT(match(HTTP_GET, "/api/v1/contacts/42/nothing/here/at/all", &r, allow),
+		  ROUTE_NOT_FOUND);
+}
+
 TEST(resource_routes_are_exact)
 {
 	router_init();
