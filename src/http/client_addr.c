@@ -74,10 +74,33 @@ static bool from_sockaddr(const struct sockaddr *sa, struct ip *out)
 	return false;
 }
 
+/* inet_ntop's dotted quad without its printf (every request formats its client's address). */
+static void format_ipv4(const unsigned char b[4], char *out, size_t n)
+{
+	char tmp[INET_ADDRSTRLEN];
+	size_t len = 0;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+		if (i)
+			tmp[len++] = '.';
+		if (v >= 100)
+			tmp[len++] = (char)('0' + v / 100);
+		if (v >= 10)
+			tmp[len++] = (char)('0' + v / 10 % 10);
+		tmp[len++] = (char)('0' + v % 10);
+	}
+	if (n == 0)
+		return;
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, tmp, len);
+	out[len] = '\0';
+}
+
 static void format_ip(const struct ip *a, char *out, size_t n)
 {
 	if (a->family == AF_INET) {
-		inet_ntop(AF_INET, a->b, out, (socklen_t)n);
+		format_ipv4(a->b, out, n);
 		return;
 	}
 	/* IPv6 clients are keyed by their /64 prefix (SPEC §4). */

@@ -273,6 +273,37 @@ static const char *resolve(const char *trust, const struct sockaddr_storage *pee
 	return out;
 }
 
+TEST(ipv4_peer_as_inet_ntop_writes_it)
+{
+	static const unsigned char cases[][4] = {
+	    {0, 0, 0, 0}, {255, 255, 255, 255}, {10, 0, 0, 1}, {192, 168, 100, 9},
+	    {1, 22, 203, 99}, {100, 10, 101, 110}, {127, 0, 0, 1}, {9, 99, 199, 250},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct sockaddr_in a = {.sin_family = AF_INET};
+		memcpy(&a.sin_addr, cases[i], 4);
+		char want[INET_ADDRSTRLEN], got[64];
+		inet_ntop(AF_INET, cases[i], want, sizeof want);
+		client_addr_format((const struct sockaddr *)&a, got, sizeof got);
+		CHECK_STR(got, want);
+	}
+	for (unsigned v = 0; v < 256; v++) { /* every octet value, in every place */
+		unsigned char b[4] = {(unsigned char)v, (unsigned char)(255 - v), (unsigned char)v,
+				      (unsigned char)(v * 7)};
+		struct sockaddr_in a = {.sin_family = AF_INET};
+		memcpy(&a.sin_addr, b, 4);
+		char want[INET_ADDRSTRLEN], got[64];
+		inet_ntop(AF_INET, b, want, sizeof want);
+		client_addr_format((const struct sockaddr *)&a, got, sizeof got);
+		CHECK_STR(got, want);
+	}
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	memcpy(&a.sin_addr, cases[2], 4);
+	char small[5];
+	client_addr_format((const struct sockaddr *)&a, small, sizeof small);
+	CHECK_STR(small, "10.0"); /* cut to the buffer, still terminated */
+}
+
 TEST(peer_normalisation)
 {
 	struct sockaddr_storage p;
