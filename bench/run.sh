@@ -479,8 +479,8 @@ search_sql() { # user (twice), term low, term high, limit
 	printf 'SELECT %s, %s FROM contacts c WHERE c.user_id = %s AND c.id IN (SELECT s.contact_id FROM search_terms s WHERE s.user_id = %s AND s.term >= %s AND s.term < %s) ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT %s' \
 		"$CC_COLS" "$TAGS_COL" "$@"
 }
-tag_sql() { # user, user, tag key, user, limit
-	printf 'SELECT %s, %s FROM contact_tags ct CROSS JOIN contacts c WHERE ct.user_id = %s AND ct.tag_id = (SELECT t.id FROM tags t WHERE t.user_id = %s AND t.name_key = %s) AND c.user_id = %s AND c.id = ct.contact_id ORDER BY ct.last_contacted DESC NULLS LAST, ct.contact_id DESC LIMIT %s' \
+tag_sql() { # user, user, tag key (the default page's limit is a constant of the text)
+	printf 'SELECT %s, %s FROM (SELECT ct.user_id, ct.contact_id, ct.last_contacted FROM contact_tags ct WHERE ct.user_id = %s AND ct.tag_id = (SELECT t.id FROM tags t WHERE t.user_id = %s AND t.name_key = %s) ORDER BY ct.last_contacted DESC NULLS LAST, ct.contact_id DESC LIMIT 26) ct CROSS JOIN contacts c WHERE c.user_id = ct.user_id AND c.id = ct.contact_id ORDER BY ct.last_contacted DESC NULLS LAST, ct.contact_id DESC' \
 		"$CC_COLS" "$TAGS_COL" "$@"
 }
 
@@ -553,7 +553,7 @@ p = sys.argv[1].split(".")[1]
 print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["sid"])' "$BENCH_HEAVY_TOKEN")"
 	AUTH_SQL=$(grep '^SELECT s.user_id' "$BENCH_DIR/pgbench_contact_get.sql")
 	printf '%s\n%s;\n' "$AUTH_SQL" "$(search_sql '(:uid)::bigint' '(:uid)::bigint' '(:lo)::text' '(:hi)::text' '(:lim)::bigint')" >"$TMP/pgbench_search.sql"
-	printf '%s\n%s;\n' "$AUTH_SQL" "$(tag_sql '(:uid)::bigint' '(:uid)::bigint' '(:tag)::text' '(:uid)::bigint' '(:lim)::bigint')" >"$TMP/pgbench_tag.sql"
+	printf '%s\n%s;\n' "$AUTH_SQL" "$(tag_sql '(:uid)::bigint' '(:uid)::bigint' '(:tag)::text')" >"$TMP/pgbench_tag.sql"
 	chmod a+r "$TMP"/pgbench_*.sql
 	HEAVY_ARGS=(-D sid="$HEAVY_SID" -D uid="$HEAVY_UID" -D lo=ann -D hi=ano -D tag='tag 3' -D lim=26)
 	for page in search tag; do
@@ -633,8 +633,9 @@ fi
 
 # --- query plans ----------------------------------------------------------------------------
 # PostgreSQL: EXPLAIN (ANALYZE, BUFFERS) of the statements behind GET /contacts/{id} and of the heavy
-# account's search and tag listing, as the server runs them: prepared, after five executions
-# (when PostgreSQL may switch to a generic plan). Text kept in step with src/store/pg
+# account's search and tag listing, as the server runs them (with its connection option, no
+# parallel workers): prepared, after five executions (when PostgreSQL may switch to a generic
+# plan), and how many of the six it planned generically and for the values. Text kept in step with src/store/pg
 # (pg_contacts.c) and src/store/contact_query_sql.c (a page's columns: pg_contacts_list.c).
 mkdir -p "$RESULTS_DIR"
 BENCH_UID=${BENCH_UID:-$(sql_bench "SELECT id FROM users WHERE email_key = '$BENCH_EMAIL'")}
@@ -644,6 +645,8 @@ explain() { # name, parameter types, SQL, arguments
 	printf 'PREPARE %s(%s) AS %s;\n' "$1" "$2" "$3"
 	for _ in 1 2 3 4 5; do printf 'EXECUTE %s(%s) \\g /dev/null\n' "$1" "$4"; done
 	printf 'EXPLAIN (ANALYZE, BUFFERS) EXECUTE %s(%s);\n' "$1" "$4"
+	# How PostgreSQL planned the six: a generic plan kept, or planned anew for the values.
+	printf "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements WHERE name = '%s';\n" "$1"
 	# The plan for these very values too, for comparison (what PQexecParams would get).
 	printf 'SET plan_cache_mode = force_custom_plan;\n'
 	printf 'EXPLAIN (ANALYZE, BUFFERS) EXECUTE %s(%s);\nRESET plan_cache_mode;\n' "$1" "$4"
@@ -651,9 +654,10 @@ explain() { # name, parameter types, SQL, arguments
 {
 	explain contacts_select_with_tags bigint,bigint "SELECT $CC_COLS, t.id, t.name, t.name_key, ct.id FROM contacts c LEFT JOIN contact_tags ct ON ct.user_id = c.user_id AND ct.contact_id = c.id LEFT JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id WHERE c.user_id = \$1::bigint AND c.id = \$2::bigint ORDER BY t.name_key, t.id" "$BENCH_UID, $BENCH_CONTACT_ID"
 	explain contacts_search bigint,bigint,text,text,bigint "$(search_sql '$1::bigint' '$2::bigint' '$3::text' '$4::text' '$5::bigint')" "$HEAVY_UID, $HEAVY_UID, 'ann', 'ano', 26"
-	explain contacts_tag bigint,bigint,text,bigint,bigint "$(tag_sql '$1::bigint' '$2::bigint' '$3::text' '$4::bigint' '$5::bigint')" "$HEAVY_UID, $HEAVY_UID, 'tag 3', $HEAVY_UID, 26"
+	explain contacts_tag bigint,bigint,text "$(tag_sql '$1::bigint' '$2::bigint' '$3::text')" "$HEAVY_UID, $HEAVY_UID, 'tag 3'"
 } >"$TMP/explain.sql"
-psql_bench -d bench -f "$TMP/explain.sql" >"$RESULTS_DIR/explain.txt" 2>&1 ||
+PGOPTIONS='-c max_parallel_workers_per_gather=0' psql_bench -d bench -f "$TMP/explain.sql" \
+	>"$RESULTS_DIR/explain.txt" 2>&1 ||
 	log "warning: EXPLAIN failed (see ${RESULTS_DIR#"$(pwd)/"}/explain.txt)"
 else
 # SQLite has no EXPLAIN ANALYZE: EXPLAIN QUERY PLAN of the same statements as the server runs

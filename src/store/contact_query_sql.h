@@ -33,6 +33,12 @@ struct cq_sql {
 	struct buf sql;
 	int n;
 	struct cq_value v[CQ_MAX_VALUES];
+	/* Set by the store before cq_build_page: a page of one tag by -lastContacted with no
+	 * filter on the contacts limits the tag's links in a subquery, then joins each to its
+	 * contact, the default page's limit a constant of the text (PostgreSQL: one plan for any
+	 * values). Unset, the links are joined to the contacts and the join is limited, which
+	 * SQLite runs in the index's order with no sort. */
+	bool limit_links;
 };
 
 /* "SELECT <cols>" and the rest of one page of q for user_id (cols name the contact as c).
@@ -41,10 +47,11 @@ void cq_build_page(struct cq_sql *b, const char *cols, long long user_id,
 		   const struct contact_query *q);
 /* When the best plan of q's page is the same whatever its values (one tag by -lastContacted,
  * read from the tag's links, and no search terms), writes into name a statement name for the
- * shape of its text, the same for every q of that shape, and returns true: a store may then
- * keep it prepared. False for every other page, whose best plan depends on the values. */
+ * shape of its text (as built with that limit_links), the same for every q of that shape,
+ * and returns true: a store may then keep it prepared. False for every other page, whose best
+ * plan depends on the values. */
 #define CQ_NAME_MAX 40
-bool cq_stable_name(const struct contact_query *q, char name[CQ_NAME_MAX]);
+bool cq_stable_name(const struct contact_query *q, bool limit_links, char name[CQ_NAME_MAX]);
 /* "SELECT count(*)" over q's filters (no keyset position, no limit). */
 void cq_build_count(struct cq_sql *b, long long user_id, const struct contact_query *q);
 void cq_free(struct cq_sql *b);

@@ -104,6 +104,37 @@ describe(`contacts listing [${STORE}]`, () => {
 		assert.equal((await u.list('tag=kin&sort=-lastContacted&limit=1')).data[0].lastContacted, new Date(t + 99000).toISOString());
 	});
 
+	// The default page of one tag by -lastContacted reads 25 links and one more (the statement a
+	// store keeps prepared for it): a full page says there is more, and the next page, a page of
+	// an explicit limit=25 and another account's tag of the same name agree with it.
+	test('one tag by -lastContacted: a full default page, its next page, limit=25, another account', async () => {
+		const u = await newUser(api);
+		const other = await newUser(api);
+		const t = Date.UTC(2025, 2, 1);
+		const cs = [];
+		for (let i = 0; i < 27; i++) cs.push(await u.create({ firstName: `M${i}`, tags: i === 26 ? ['few'] : ['many'] }));
+		await other.create({ firstName: 'Elsewhere', tags: ['many'] });
+		for (let i = 0; i < 26; i += 2) await setLastContacted(S.srv, cs[i].id, t + i * 1000);
+		// contacted ones newest first, then the never-contacted by id, newest id first
+		const contacted = cs.slice(0, 26).filter((_, i) => i % 2 === 0).reverse();
+		const never = cs.slice(0, 26).filter((_, i) => i % 2 === 1).reverse();
+		const want = [...contacted, ...never];
+		for (let round = 0; round < 2; round++) {
+			const first = await u.list('tag=many&sort=-lastContacted');
+			assert.deepEqual(ids(first.data), ids(want.slice(0, 25)), `round ${round}`);
+			assert.equal(first.page.hasMore, true);
+			const next = await u.list(`tag=many&sort=-lastContacted&cursor=${first.page.nextCursor}`);
+			assert.deepEqual(ids(next.data), ids(want.slice(25)));
+			assert.equal(next.page.hasMore, false);
+		}
+		assert.deepEqual(ids((await u.list('tag=many&sort=-lastContacted&limit=25')).data), ids(want.slice(0, 25)));
+		assert.deepEqual(ids(await u.listAll('tag=many&sort=-lastContacted', 25)), ids(want));
+		const theirs = await other.list('tag=many&sort=-lastContacted');
+		assert.deepEqual(theirs.data.map((c) => c.firstName), ['Elsewhere']);
+		assert.equal(theirs.page.hasMore, false);
+		assert.deepEqual((await u.list('tag=few&sort=-lastContacted')).data.map((c) => c.firstName), ['M26']);
+	});
+
 	test("a page shows each contact's tags as the contact itself does, by folded name, names exact", async () => {
 		const u = await newUser(api);
 		const odd = ['Zeta "quoted"', 'back\\slash', 'émoji 🎉', 'Ärger', 'alpha', 'ünï/cødé'];

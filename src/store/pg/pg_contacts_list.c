@@ -63,7 +63,7 @@ static PGresult *run_built(struct db *db, struct cq_sql *b, const struct contact
 	}
 	cq_free(b);
 	char name[CQ_NAME_MAX];
-	PGresult *r = q && cq_stable_name(q, name)
+	PGresult *r = q && cq_stable_name(q, b->limit_links, name)
 			  ? pg_exec_prepared(db, name, sql.data, p.n, p.v, rc)
 			  : pg_exec_params(db, sql.data, p.n, p.v, rc);
 	buf_free(&sql);
@@ -118,7 +118,7 @@ int pg_contacts_select_page(struct db *db, long long user_id, const struct conta
 	*rows = NULL;
 	*tags = NULL;
 	*ntags = 0;
-	struct cq_sql b = {0};
+	struct cq_sql b = {.limit_links = true};
 	cq_build_page(&b, PAGE_COLS, user_id, q);
 	int rc;
 	PGresult *r = run_built(db, &b, q, &rc);
