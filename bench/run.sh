@@ -634,18 +634,19 @@ fi
 # --- query plans ----------------------------------------------------------------------------
 # PostgreSQL: EXPLAIN (ANALYZE, BUFFERS) of the statements behind GET /contacts/{id} and of the heavy
 # account's search and tag listing, as the server runs them (with its connection option, no
-# parallel workers): prepared, after five executions (when PostgreSQL may switch to a generic
-# plan), and how many of the six it planned generically and for the values. Text kept in step with src/store/pg
+# parallel workers): prepared, after ten executions (from the sixth PostgreSQL may switch to a
+# generic plan and keep it), and how many of the eleven it planned generically and how many
+# for their values. Text kept in step with src/store/pg
 # (pg_contacts.c) and src/store/contact_query_sql.c (a page's columns: pg_contacts_list.c).
 mkdir -p "$RESULTS_DIR"
 BENCH_UID=${BENCH_UID:-$(sql_bench "SELECT id FROM users WHERE email_key = '$BENCH_EMAIL'")}
 if [ "$STORE" = postgres ]; then
 explain() { # name, parameter types, SQL, arguments
-	printf '\\echo === %s: prepared, after five executions, then with a custom plan\n' "$1"
+	printf '\\echo === %s: prepared, after ten executions, then with a custom plan\n' "$1"
 	printf 'PREPARE %s(%s) AS %s;\n' "$1" "$2" "$3"
-	for _ in 1 2 3 4 5; do printf 'EXECUTE %s(%s) \\g /dev/null\n' "$1" "$4"; done
+	for _ in 1 2 3 4 5 6 7 8 9 10; do printf 'EXECUTE %s(%s) \\g /dev/null\n' "$1" "$4"; done
 	printf 'EXPLAIN (ANALYZE, BUFFERS) EXECUTE %s(%s);\n' "$1" "$4"
-	# How PostgreSQL planned the six: a generic plan kept, or planned anew for the values.
+	# How PostgreSQL planned the eleven: a generic plan kept, or each planned for its values.
 	printf "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements WHERE name = '%s';\n" "$1"
 	# The plan for these very values too, for comparison (what PQexecParams would get).
 	printf 'SET plan_cache_mode = force_custom_plan;\n'
