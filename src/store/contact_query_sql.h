@@ -1,9 +1,10 @@
 /* The SELECT of a contact listing (SPEC §9.2), assembled once for both stores from fixed
- * fragments (never from values; every value is bound): the filters in use — search terms as
- * prefix-range scans on search_terms (user_id, term, contact_id), tags any/all by folded name,
- * company, email, the change-feed bound — then the keyset position, the sort with its id
- * tie-break (nulls last for lastContacted in both directions) and the limit. Text keys compare
- * bytewise (COLLATE "C" columns on PostgreSQL, BINARY on SQLite).
+ * fragments (never from values; every value is bound, and the one constant a text may hold,
+ * the default page's limit, is a fragment too: cq_sql.limit_links): the filters in use —
+ * search terms as prefix-range scans on search_terms (user_id, term, contact_id), tags any/all
+ * by folded name, company, email, the change-feed bound — then the keyset position, the sort
+ * with its id tie-break (nulls last for lastContacted in both directions) and the limit. Text
+ * keys compare bytewise (COLLATE "C" columns on PostgreSQL, BINARY on SQLite).
  *
  * Each '?' of the text is the next value of v, in order; a store renders it for its dialect
  * (pg_contacts_list.c, sq_contacts_list.c) by the value's kind: CQ_INT a bigint, CQ_TEXT a text,
