@@ -1,6 +1,8 @@
 /* The JSON objects of the contact side (SPEC §9.1, §9.4, §9.5): the one Contact builder every
  * route uses (keys in the SPEC's order, every key present, null when missing), the Tag and
- * Relationship objects, and the read of one contact with its tags. */
+ * Relationship objects, and the read of one contact with its tags. Every key is an ASCII
+ * literal, so the objects are filled with json_object_set_new_nocheck: jansson's UTF-8 check of
+ * each key cost about 3 % of a page of 25 contacts (callgrind). Values keep their checks. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,8 +33,8 @@ json_t *tag_refs_to_json(const struct tag_ref *tags, int ntags)
 	json_t *arr = json_array();
 	for (int i = 0; i < ntags; i++) {
 		json_t *t = json_object();
-		json_object_set_new(t, "id", json_integer(tags[i].id));
-		json_object_set_new(t, "name", json_string(tags[i].name));
+		json_object_set_new_nocheck(t, "id", json_integer(tags[i].id));
+		json_object_set_new_nocheck(t, "name", json_string(tags[i].name));
 		json_array_append_new(arr, t);
 	}
 	return arr;
@@ -41,56 +43,56 @@ json_t *tag_refs_to_json(const struct tag_ref *tags, int ntags)
 json_t *contact_to_json(const struct contact_row *c, const struct tag_ref *tags, int ntags)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "id", json_integer(c->id));
-	json_object_set_new(o, "firstName", str_or_null(c->first_name));
-	json_object_set_new(o, "lastName", str_or_null(c->last_name));
-	json_object_set_new(o, "email", str_or_null(c->email));
-	json_object_set_new(o, "phone", str_or_null(c->phone));
-	json_object_set_new(o, "address", str_or_null(c->address));
-	json_object_set_new(o, "company", str_or_null(c->company));
-	json_object_set_new(o, "jobRole", str_or_null(c->job_role));
+	json_object_set_new_nocheck(o, "id", json_integer(c->id));
+	json_object_set_new_nocheck(o, "firstName", str_or_null(c->first_name));
+	json_object_set_new_nocheck(o, "lastName", str_or_null(c->last_name));
+	json_object_set_new_nocheck(o, "email", str_or_null(c->email));
+	json_object_set_new_nocheck(o, "phone", str_or_null(c->phone));
+	json_object_set_new_nocheck(o, "address", str_or_null(c->address));
+	json_object_set_new_nocheck(o, "company", str_or_null(c->company));
+	json_object_set_new_nocheck(o, "jobRole", str_or_null(c->job_role));
 	if (c->birthday_month) {
 		char b[16];
 		birthday_format(c->birthday_year, c->birthday_month, c->birthday_day, b);
-		json_object_set_new(o, "birthday", json_string(b));
+		json_object_set_new_nocheck(o, "birthday", json_string(b));
 	} else {
-		json_object_set_new(o, "birthday", json_null());
+		json_object_set_new_nocheck(o, "birthday", json_null());
 	}
-	json_object_set_new(o, "customFields", cf_parse(c->custom_fields));
-	json_object_set_new(o, "tags", tag_refs_to_json(tags, ntags));
-	json_object_set_new(o, "lastContacted", json_time_or_null(c->last_contacted));
-	json_object_set_new(o, "createdAt", json_time_or_null(c->created_at));
-	json_object_set_new(o, "updatedAt", json_time_or_null(c->updated_at));
+	json_object_set_new_nocheck(o, "customFields", cf_parse(c->custom_fields));
+	json_object_set_new_nocheck(o, "tags", tag_refs_to_json(tags, ntags));
+	json_object_set_new_nocheck(o, "lastContacted", json_time_or_null(c->last_contacted));
+	json_object_set_new_nocheck(o, "createdAt", json_time_or_null(c->created_at));
+	json_object_set_new_nocheck(o, "updatedAt", json_time_or_null(c->updated_at));
 	return o;
 }
 
 json_t *tag_to_json(const struct tag_row *t)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "id", json_integer(t->id));
-	json_object_set_new(o, "name", json_string(t->name));
-	json_object_set_new(o, "contactCount", json_integer(t->contact_count));
-	json_object_set_new(o, "createdAt", json_time_or_null(t->created_at));
-	json_object_set_new(o, "updatedAt", json_time_or_null(t->updated_at));
+	json_object_set_new_nocheck(o, "id", json_integer(t->id));
+	json_object_set_new_nocheck(o, "name", json_string(t->name));
+	json_object_set_new_nocheck(o, "contactCount", json_integer(t->contact_count));
+	json_object_set_new_nocheck(o, "createdAt", json_time_or_null(t->created_at));
+	json_object_set_new_nocheck(o, "updatedAt", json_time_or_null(t->updated_at));
 	return o;
 }
 
 json_t *relationship_to_json(const struct relationship_row *r)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "id", json_integer(r->id));
-	json_object_set_new(o, "contactId", json_integer(r->contact_id));
-	json_object_set_new(o, "relatedContactId", json_integer(r->related_contact_id));
+	json_object_set_new_nocheck(o, "id", json_integer(r->id));
+	json_object_set_new_nocheck(o, "contactId", json_integer(r->contact_id));
+	json_object_set_new_nocheck(o, "relatedContactId", json_integer(r->related_contact_id));
 	json_t *rc = json_object();
-	json_object_set_new(rc, "id", json_integer(r->related_contact_id));
-	json_object_set_new(rc, "firstName", str_or_null(r->related_first_name));
-	json_object_set_new(rc, "lastName", str_or_null(r->related_last_name));
-	json_object_set_new(o, "relatedContact", rc);
-	json_object_set_new(o, "type", str_or_null(r->type));
-	json_object_set_new(o, "label", str_or_null(r->label));
-	json_object_set_new(o, "inverseId",
-			    r->inverse_id ? json_integer(r->inverse_id) : json_null());
-	json_object_set_new(o, "createdAt", json_time_or_null(r->created_at));
+	json_object_set_new_nocheck(rc, "id", json_integer(r->related_contact_id));
+	json_object_set_new_nocheck(rc, "firstName", str_or_null(r->related_first_name));
+	json_object_set_new_nocheck(rc, "lastName", str_or_null(r->related_last_name));
+	json_object_set_new_nocheck(o, "relatedContact", rc);
+	json_object_set_new_nocheck(o, "type", str_or_null(r->type));
+	json_object_set_new_nocheck(o, "label", str_or_null(r->label));
+	json_object_set_new_nocheck(o, "inverseId",
+				    r->inverse_id ? json_integer(r->inverse_id) : json_null());
+	json_object_set_new_nocheck(o, "createdAt", json_time_or_null(r->created_at));
 	return o;
 }
 
@@ -112,11 +114,12 @@ int load_contact_json(struct actx *a, struct db *db, long long id, json_t **out)
 json_t *page_json(int limit, const char *next_cursor, bool with_total, long long total)
 {
 	json_t *p = json_object();
-	json_object_set_new(p, "limit", json_integer(limit));
-	json_object_set_new(p, "nextCursor", next_cursor ? json_string(next_cursor) : json_null());
-	json_object_set_new(p, "hasMore", json_boolean(next_cursor != NULL));
+	json_object_set_new_nocheck(p, "limit", json_integer(limit));
+	json_object_set_new_nocheck(p, "nextCursor",
+				    next_cursor ? json_string(next_cursor) : json_null());
+	json_object_set_new_nocheck(p, "hasMore", json_boolean(next_cursor != NULL));
 	if (with_total)
-		json_object_set_new(p, "total", json_integer(total));
+		json_object_set_new_nocheck(p, "total", json_integer(total));
 	return p;
 }
 
