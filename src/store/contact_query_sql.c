@@ -75,6 +75,21 @@ static bool links_first(const struct contact_query *q, bool limit_links)
 #define CQ_STR_(x) #x
 #define CQ_STR(x) CQ_STR_(x)
 
+static bool planned_limit(const struct contact_query *q, bool limit_links)
+{
+	return links_first(q, limit_links) && q->limit == CQ_PLANNED_LIMIT;
+}
+
+/* The links of q's one tag in the account: the condition on contact_tags ct, bound. */
+static void tag_links(struct cq_sql *b, long long user_id, const struct contact_query *q)
+{
+	put(b, "ct.user_id = ? AND ct.tag_id ="
+	       " (SELECT t.id FROM tags t WHERE t.user_id = ? AND t.name_key = ?)");
+	bind_i(b, user_id);
+	bind_i(b, user_id);
+	bind_s(b, q->tag_keys[0]);
+}
+
 /* FROM and the WHERE clause of q's filters (no keyset position). */
 static void where_filters(struct cq_sql *b, long long user_id, const struct contact_query *q,
 			  bool links)
@@ -83,13 +98,9 @@ static void where_filters(struct cq_sql *b, long long user_id, const struct cont
 		/* CROSS JOIN: SQLite keeps the links as the outer loop (with ANALYZE statistics
 		 * of many small accounts it would otherwise walk the contacts of a large one);
 		 * PostgreSQL plans it as the inner join it is. */
-		put(b, " FROM contact_tags ct CROSS JOIN contacts c WHERE ct.user_id = ?"
-		       " AND ct.tag_id ="
-		       " (SELECT t.id FROM tags t WHERE t.user_id = ? AND t.name_key = ?)"
-		       " AND c.user_id = ? AND c.id = ct.contact_id");
-		bind_i(b, user_id);
-		bind_i(b, user_id);
-		bind_s(b, q->tag_keys[0]);
+		put(b, " FROM contact_tags ct CROSS JOIN contacts c WHERE ");
+		tag_links(b, user_id, q);
+		put(b, " AND c.user_id = ? AND c.id = ct.contact_id");
 	} else {
 		put(b, " FROM contacts c WHERE c.user_id = ?");
 	}
@@ -202,7 +213,7 @@ static void order_by(struct cq_sql *b, const struct contact_query *q, bool links
 
 static void limit(struct cq_sql *b, const struct contact_query *q)
 {
-	if (links_first(q, b->limit_links) && q->limit == CQ_PLANNED_LIMIT) {
+	if (planned_limit(q, b->limit_links)) {
 		put(b, " LIMIT " CQ_STR(CQ_PLANNED_LIMIT));
 		return;
 	}
@@ -217,11 +228,8 @@ void cq_build_page(struct cq_sql *b, const char *cols, long long user_id,
 	put(b, cols);
 	if (links_first(q, b->limit_links)) {
 		put(b, " FROM (SELECT ct.user_id, ct.contact_id, ct.last_contacted"
-		       " FROM contact_tags ct WHERE ct.user_id = ? AND ct.tag_id ="
-		       " (SELECT t.id FROM tags t WHERE t.user_id = ? AND t.name_key = ?)");
-		bind_i(b, user_id);
-		bind_i(b, user_id);
-		bind_s(b, q->tag_keys[0]);
+		       " FROM contact_tags ct WHERE ");
+		tag_links(b, user_id, q);
 		where_after(b, q, true);
 		order_by(b, q, true);
 		limit(b, q);
@@ -243,9 +251,8 @@ bool cq_stable_name(const struct contact_query *q, bool limit_links, char name[C
 		return false;
 	/* every fragment the text of such a page may hold */
 	snprintf(name, CQ_NAME_MAX, "contacts_by_tag_%d%d%d%d%d", q->has_since,
-		 q->company_key != NULL, q->email_key != NULL,
-		 q->has_after ? 1 + q->after_null : 0,
-		 links_first(q, limit_links) && q->limit == CQ_PLANNED_LIMIT);
+		 q->company_key != NULL, q->email_key != NULL, q->has_after ? 1 + q->after_null : 0,
+		 planned_limit(q, limit_links));
 	return true;
 }
 
