@@ -14,6 +14,7 @@
 #include "util/alloc.h"
 #include "util/fields.h"
 #include "util/fold.h"
+#include "util/json.h"
 
 int contact_exists(struct actx *a, struct db *db, long long contact_id)
 {
@@ -205,29 +206,58 @@ enum err_code contacts_create(struct actx *a, const struct contact_input *in, js
 
 /* ---- read ---- */
 
-enum err_code contacts_get_read(const struct contact_read *r, json_t **out)
+/* Reads contact id with its tags into r (r->rc: 1 found, 0 none, < 0 a store status). One
+ * statement on a pooled connection: no transaction round trips. */
+static void read_one(struct actx *a, long long id, struct contact_read *r)
+{
+	*r = (struct contact_read){.user_id = a->user_id, .id = id};
+	struct db *db;
+	r->rc = store_acquire(a->app->store, &db);
+	if (r->rc < 0)
+		return;
+	r->rc =
+	    COPS(a)->contacts_select_with_tags(db, a->user_id, id, &r->row, &r->tags, &r->ntags);
+	store_release(a->app->store, db);
+}
+
+static enum err_code read_result(const struct contact_read *r)
 {
 	if (r->rc < 0)
 		return err_from_store(r->rc);
-	if (r->rc == 0)
-		return ERR_NOT_FOUND;
-	*out = contact_to_json(&r->row, r->tags, r->ntags);
-	return ERR_NONE;
+	return r->rc == 0 ? ERR_NOT_FOUND : ERR_NONE;
 }
 
-/* One statement (the contact and its tags) on a pooled connection: no transaction round trips. */
 enum err_code contacts_get(struct actx *a, long long id, json_t **out)
 {
-	struct db *db;
-	int rc = store_acquire(a->app->store, &db);
-	if (rc < 0)
-		return err_from_store(rc);
-	struct contact_read r = {.user_id = a->user_id, .id = id};
-	r.rc = COPS(a)->contacts_select_with_tags(db, a->user_id, id, &r.row, &r.tags, &r.ntags);
-	store_release(a->app->store, db);
-	enum err_code e = contacts_get_read(&r, out);
+	struct contact_read r;
+	read_one(a, id, &r);
+	enum err_code e = read_result(&r);
+	if (e == ERR_NONE)
+		*out = contact_to_json(&r.row, r.tags, r.ntags);
 	tag_refs_free(r.tags, r.ntags);
 	contact_row_free(&r.row);
+	return e;
+}
+
+enum err_code contacts_get_text(struct actx *a, long long id, const struct contact_read *read,
+				struct buf *out)
+{
+	struct contact_read own;
+	const struct contact_read *r = read;
+	if (!r) {
+		read_one(a, id, &own);
+		r = &own;
+	}
+	enum err_code e = read_result(r);
+	if (e == ERR_NONE) {
+		JSON_PUT_LIT(out, "{\"data\":{");
+		contact_put_members(out, &r->row, r->tags, r->ntags);
+		JSON_PUT_LIT(out, "}}");
+	}
+	if (!read) {
+		tag_refs_free(own.tags, own.ntags);
+		contact_row_free(&own.row);
+	}
 	return e;
 }
 

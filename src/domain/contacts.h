@@ -15,6 +15,7 @@
 
 #include "errors/errors.h"
 #include "store/contact_types.h"
+#include "util/buf.h"
 
 struct actx;
 struct db;
@@ -53,10 +54,13 @@ struct contact_input {
 /* POST /contacts: on success *out is the new Contact object (new reference). */
 enum err_code contacts_create(struct actx *a, const struct contact_input *in, json_t **out,
 			      json_t **details);
-/* GET /contacts/{id}. */
+/* One contact: on success *out is its Contact object (new reference). */
 enum err_code contacts_get(struct actx *a, long long id, json_t **out);
-/* The answer of contacts_get from a contact already read (store_ops.auth_lookup_contact). */
-enum err_code contacts_get_read(const struct contact_read *r, json_t **out);
+/* GET /contacts/{id}: on success the text of its envelope, {"data":Contact}, appended to out.
+ * read is the contact already read with the session (store_ops.auth_lookup_contact), or NULL
+ * to read it here. */
+enum err_code contacts_get_text(struct actx *a, long long id, const struct contact_read *read,
+				struct buf *out);
 /* PATCH /contacts/{id} (at least one has_* set). customFields limits are checked on the merged
  * result (400 with details). */
 enum err_code contacts_update(struct actx *a, long long id, const struct contact_input *in,
@@ -84,9 +88,10 @@ struct contact_list_in {
 	long long since;
 };
 
-/* One page: *data is the array of items, *page the page object (new references). A bad cursor
- * gives ERR_VALIDATION_FAILED with a {"cursor", invalid_format|mismatch} detail. */
-enum err_code contacts_list(struct actx *a, const struct contact_list_in *in, json_t **data,
-			    json_t **page, json_t **details);
+/* One page, appended to out as the JSON text of its envelope (§1.3): {"data":[items],"page":{...}}.
+ * A bad cursor gives ERR_VALIDATION_FAILED with a {"cursor", invalid_format|mismatch} detail;
+ * out is then untouched. */
+enum err_code contacts_list(struct actx *a, const struct contact_list_in *in, struct buf *out,
+			    json_t **details);
 
 #endif

@@ -9,6 +9,7 @@
 #include "domain/accounts.h"
 #include "domain/contacts.h"
 #include "store/store.h"
+#include "util/buf.h"
 
 /* Returned by a transaction body that found a business error after it may have written: the
  * transaction is rolled back (store_tx rolls back on any negative result) and the caller
@@ -40,6 +41,10 @@ enum err_code check_tag_cap(struct actx *a, struct db *db, int missing, int *rc,
  * customFields with sorted keys ({} when empty), tags [{id, name}] (tags[0..ntags) in folded
  * order, as the store returns them). New reference. */
 json_t *contact_to_json(const struct contact_row *c, const struct tag_ref *tags, int ntags);
+/* The same Contact as JSON text appended to out, without its braces: its members, "id":... to
+ * "updatedAt":..., byte for byte what json_put_compact writes inside contact_to_json's object. */
+void contact_put_members(struct buf *out, const struct contact_row *c, const struct tag_ref *tags,
+			 int ntags);
 /* A contact's tags as [{id, name}] (new reference). */
 json_t *tag_refs_to_json(const struct tag_ref *tags, int ntags);
 /* The Tag object of §9.4 (new reference). */

@@ -14,6 +14,7 @@
 #include "util/alloc.h"
 #include "util/fields.h"
 #include "util/fold.h"
+#include "util/json.h"
 
 static const char *const sort_names[] = {
     [CSORT_FIRST_NAME] = "firstName",	      [CSORT_LAST_NAME] = "lastName",
@@ -211,8 +212,9 @@ static int list_run(struct db *db, void *ctx)
 	return 0;
 }
 
-/* The Contact object of live row i with its tags (the refs are grouped by contact_id). */
-static json_t *live_json(const struct list_tx *x, int i)
+/* Appends the Contact object of live row i with its tags (the refs are grouped by contact_id),
+ * and extra (members of the change feed's item) before its closing brace. */
+static void put_live(struct buf *out, const struct list_tx *x, int i, const char *extra)
 {
 	const struct contact_row *c = &x->rows[i];
 	int start = 0;
@@ -221,28 +223,31 @@ static json_t *live_json(const struct list_tx *x, int i)
 	int end = start;
 	while (end < x->ntagrefs && x->tags[end].contact_id == c->id)
 		end++;
-	return contact_to_json(c, x->tags + start, end - start);
+	buf_putc(out, '{');
+	contact_put_members(out, c, x->tags + start, end - start);
+	buf_puts(out, extra);
+	buf_putc(out, '}');
 }
 
-/* Builds data and the next cursor for an ordinary listing. */
-static json_t *plain_items(const struct list_tx *x, int limit, char **next)
+/* Appends the items of an ordinary listing; *next is the next cursor (or stays NULL). */
+static void put_plain_items(struct buf *out, const struct list_tx *x, int limit, char **next)
 {
-	json_t *arr = json_array();
 	int shown = x->n > limit ? limit : x->n;
-	for (int i = 0; i < shown; i++)
-		json_array_append_new(arr, live_json(x, i));
+	for (int i = 0; i < shown; i++) {
+		if (i)
+			buf_putc(out, ',');
+		put_live(out, x, i, "");
+	}
 	if (x->n > limit) {
 		const struct contact_row *last = &x->rows[shown - 1];
 		*next = cursor_encode(x->p->sort, x->p->digest, row_keys(&x->p->q, last), last->id);
 	}
-	return arr;
 }
 
-/* Builds data and the next cursor for the change feed: live rows and tombstones merged in
- * (updatedAt, id) order. */
-static json_t *feed_items(const struct list_tx *x, int limit, char **next)
+/* Appends the items of the change feed: live rows and tombstones merged in (updatedAt, id)
+ * order, each with "deleted". */
+static void put_feed_items(struct buf *out, const struct list_tx *x, int limit, char **next)
 {
-	json_t *arr = json_array();
 	int i = 0, j = 0, shown = 0;
 	long long last_t = 0, last_id = 0;
 	while (shown < limit && (i < x->n || j < x->nt)) {
@@ -255,32 +260,32 @@ static json_t *feed_items(const struct list_tx *x, int limit, char **next)
 			take_live = x->rows[i].updated_at < x->tombs[j].deleted_at ||
 				    (x->rows[i].updated_at == x->tombs[j].deleted_at &&
 				     x->rows[i].id < x->tombs[j].id);
-		json_t *item;
+		if (shown)
+			buf_putc(out, ',');
 		if (take_live) {
-			item = live_json(x, i);
-			json_object_set_new(item, "deleted", json_false());
+			put_live(out, x, i, ",\"deleted\":false");
 			last_t = x->rows[i].updated_at;
 			last_id = x->rows[i++].id;
 		} else {
-			item = json_object();
+			json_t *item = json_object();
 			json_object_set_new(item, "id", json_integer(x->tombs[j].id));
 			json_object_set_new(item, "deleted", json_true());
 			json_object_set_new(item, "updatedAt",
 					    json_time_or_null(x->tombs[j].deleted_at));
+			json_put_compact(out, item);
+			json_decref(item);
 			last_t = x->tombs[j].deleted_at;
 			last_id = x->tombs[j++].id;
 		}
-		json_array_append_new(arr, item);
 		shown++;
 	}
 	if (i < x->n || j < x->nt)
 		*next = cursor_encode(x->p->sort, x->p->digest,
 				      json_pack("[I]", (json_int_t)last_t), last_id);
-	return arr;
 }
 
-enum err_code contacts_list(struct actx *a, const struct contact_list_in *in, json_t **data,
-			    json_t **page, json_t **details)
+enum err_code contacts_list(struct actx *a, const struct contact_list_in *in, struct buf *out,
+			    json_t **details)
 {
 	struct plan p;
 	plan_build(&p, in);
@@ -318,9 +323,16 @@ enum err_code contacts_list(struct actx *a, const struct contact_list_in *in, js
 		e = err_from_store(rc);
 	} else {
 		char *next = NULL;
-		*data = in->has_since ? feed_items(&x, in->limit, &next)
-				      : plain_items(&x, in->limit, &next);
-		*page = page_json(in->limit, next, in->include_total, x.total);
+		JSON_PUT_LIT(out, "{\"data\":[");
+		if (in->has_since)
+			put_feed_items(out, &x, in->limit, &next);
+		else
+			put_plain_items(out, &x, in->limit, &next);
+		JSON_PUT_LIT(out, "],\"page\":");
+		json_t *page = page_json(in->limit, next, in->include_total, x.total);
+		json_put_compact(out, page);
+		json_decref(page);
+		buf_putc(out, '}');
 		free(next);
 	}
 	contact_rows_free(x.rows, x.n > 0 ? x.n : 0);

@@ -117,13 +117,13 @@ void h_contacts_get(struct request *req)
 	parse_id(req->params[0], &id);
 	struct actx a;
 	actx_from(req, &a);
-	json_t *out = NULL;
-	enum err_code e = req->contact_read ? contacts_get_read(req->contact_read, &out)
-					    : contacts_get(&a, id, &out);
+	struct buf body = {0};
+	enum err_code e = contacts_get_text(&a, id, req->contact_read, &body);
 	if (e != ERR_NONE)
 		reply_domain_error(req, &a, e, NULL);
 	else
-		reply_data_steal(req, 200, out, NULL);
+		reply_json_text_steal(req, 200, &body);
+	buf_free(&body);
 }
 
 void h_contacts_delete(struct request *req)
@@ -278,16 +278,13 @@ void h_contacts_list(struct request *req)
 	} else {
 		struct actx a;
 		actx_from(req, &a);
-		json_t *data = NULL, *page = NULL;
-		enum err_code e = contacts_list(&a, &in, &data, &page, &details);
-		if (e != ERR_NONE) {
+		struct buf body = {0};
+		enum err_code e = contacts_list(&a, &in, &body, &details);
+		if (e != ERR_NONE)
 			reply_domain_error(req, &a, e, details);
-		} else {
-			json_t *env = json_object();
-			json_object_set_new(env, "data", data);
-			json_object_set_new(env, "page", page);
-			reply_json_steal(req, 200, env);
-		}
+		else
+			reply_json_text_steal(req, 200, &body);
+		buf_free(&body);
 	}
 	free(s.q);
 	free(s.company);

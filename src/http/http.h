@@ -140,6 +140,9 @@ typedef void (*handler_fn)(struct request *req);
 void reply_data_steal(struct request *req, int status, json_t *data, const char *message);
 /* Any JSON document as the body, not wrapped; takes ownership of doc. */
 void reply_json_steal(struct request *req, int status, json_t *doc);
+/* A JSON document already written as text (a page of contacts) as the body; takes the contents
+ * of text, which is left empty. Not for compatibility routes (their bodies carry "status"). */
+void reply_json_text_steal(struct request *req, int status, struct buf *text);
 /* Error envelope from the registry; details (array of {field, reason}) stolen, may be NULL;
  * message NULL uses the registry's default. */
 void reply_error(struct request *req, enum err_code code, json_t *details, const char *message);

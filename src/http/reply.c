@@ -30,6 +30,13 @@ void reply_json_steal(struct request *req, int status, json_t *doc)
 	json_decref(doc);
 }
 
+void reply_json_text_steal(struct request *req, int status, struct buf *text)
+{
+	set_body(req, status, "application/json; charset=utf-8");
+	req->resp.body = *text;
+	*text = (struct buf){0};
+}
+
 void reply_data_steal(struct request *req, int status, json_t *data, const char *message)
 {
 	json_t *env = json_object();

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/utf8.h"
+
 /* Blocks are cached by class c (0..CLASSES-1): requests of up to (c + 1) * 16 bytes, which
  * ask malloc for exactly that much. A block's class on release is the largest whose requests
  * fit its usable size (malloc_usable_size: 16k + 8 bytes for glibc's ordinary chunks, the size
@@ -129,4 +131,43 @@ void json_put_compact(struct buf *out, const json_t *v)
 	} else if (out->data) {
 		out->data[out->len] = '\0'; /* len < cap: buf_append leaves room for it */
 	}
+}
+
+/* What follows a backslash for the bytes below 0x20 that JSON has a short escape for. */
+static const char short_escape[0x20] = {
+    ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't',
+};
+
+void json_put_string(struct buf *out, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (!s || !utf8_valid(s, n)) {
+		JSON_PUT_LIT(out, "null");
+		return;
+	}
+	buf_putc(out, '"');
+	const unsigned char *p = (const unsigned char *)s, *end = p + n, *run = p;
+	for (; p < end; p++) {
+		unsigned c = *p;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (p > run)
+			buf_append(out, run, (size_t)(p - run));
+		char esc[6] = {'\\', (char)c};
+		size_t len = 2;
+		if (c < 0x20 && short_escape[c]) {
+			esc[1] = short_escape[c];
+		} else if (c < 0x20) {
+			static const char hex[] = "0123456789ABCDEF";
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			len = 6;
+		}
+		buf_append(out, esc, len);
+		run = p + 1;
+	}
+	if (p > run)
+		buf_append(out, run, (size_t)(p - run));
+	buf_putc(out, '"');
 }

@@ -1,4 +1,5 @@
-/* jansson glue: its allocator, and compact JSON text appended to a buffer.
+/* jansson glue: its allocator, and compact JSON text appended to a buffer: a jansson value's, or
+ * a string's in the very form jansson writes it (for pages written without building a tree).
  *
  * The allocator is a per-thread cache of freed small blocks in front of malloc. Serving a page of
  * contacts builds, dumps and frees a few thousand small jansson values (objects, their key pairs,
@@ -39,5 +40,18 @@ size_t json_alloc_cached(size_t *bytes);
  * significant digits), or "null" if jansson cannot encode it. The one text form of every
  * response body and export record. */
 void json_put_compact(struct buf *out, const json_t *v);
+
+/* Appends s as a JSON string, byte for byte what json_put_compact writes for json_string(s):
+ * '"', '\\' and the C0 controls escaped (\b \f \n \r \t, else \u00XX in capitals), every
+ * other character as its UTF-8. NULL, or text that is not well-formed UTF-8 (which jansson
+ * refuses to hold), is written as null. */
+void json_put_string(struct buf *out, const char *s);
+
+/* Appends the n bytes of literal JSON text (structure and keys the program spells). */
+static inline void json_put_raw(struct buf *out, const char *text, size_t n)
+{
+	buf_append(out, text, n);
+}
+#define JSON_PUT_LIT(out, lit) json_put_raw((out), "" lit, sizeof(lit) - 1)
 
 #endif
