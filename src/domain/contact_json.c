@@ -85,26 +85,29 @@ static const struct contact_key {
 	const char *quoted; /* the text before the value: ,"key": (without the comma first) */
 	unsigned char quoted_len;
 	unsigned char value;
-	unsigned short offset; /* of the char * (CV_TEXT) or long long (CV_TIME) in contact_row */
+	unsigned short offset; /* of the char * (CV_TEXT) or long long (CV_TIME) in contact_row;
+				  the other values read their own members */
 } contact_keys[] = {
-#define KEY(k, v, member)                                                                          \
+#define KEY(k, v, offset)                                                                          \
 	{                                                                                          \
-		k, ",\"" k "\":", sizeof(k) + 3, v, offsetof(struct contact_row, member)           \
+		k, ",\"" k "\":", sizeof(k) + 3, v, offset                                         \
 	}
-    KEY("id", CV_ID, id),
-    KEY("firstName", CV_TEXT, first_name),
-    KEY("lastName", CV_TEXT, last_name),
-    KEY("email", CV_TEXT, email),
-    KEY("phone", CV_TEXT, phone),
-    KEY("address", CV_TEXT, address),
-    KEY("company", CV_TEXT, company),
-    KEY("jobRole", CV_TEXT, job_role),
-    KEY("birthday", CV_BIRTHDAY, birthday_month),
-    KEY("customFields", CV_CUSTOM_FIELDS, custom_fields),
-    KEY("tags", CV_TAGS, id),
-    KEY("lastContacted", CV_TIME, last_contacted),
-    KEY("createdAt", CV_TIME, created_at),
-    KEY("updatedAt", CV_TIME, updated_at),
+#define AT(member) offsetof(struct contact_row, member)
+    KEY("id", CV_ID, 0),
+    KEY("firstName", CV_TEXT, AT(first_name)),
+    KEY("lastName", CV_TEXT, AT(last_name)),
+    KEY("email", CV_TEXT, AT(email)),
+    KEY("phone", CV_TEXT, AT(phone)),
+    KEY("address", CV_TEXT, AT(address)),
+    KEY("company", CV_TEXT, AT(company)),
+    KEY("jobRole", CV_TEXT, AT(job_role)),
+    KEY("birthday", CV_BIRTHDAY, 0),
+    KEY("customFields", CV_CUSTOM_FIELDS, 0),
+    KEY("tags", CV_TAGS, 0),
+    KEY("lastContacted", CV_TIME, AT(last_contacted)),
+    KEY("createdAt", CV_TIME, AT(created_at)),
+    KEY("updatedAt", CV_TIME, AT(updated_at)),
+#undef AT
 #undef KEY
 };
 
@@ -164,7 +167,7 @@ void contact_put_members(struct buf *out, const struct contact_row *c, const str
 {
 	for (size_t i = 0; i < sizeof contact_keys / sizeof *contact_keys; i++) {
 		const struct contact_key *k = &contact_keys[i];
-		json_put_raw(out, k->quoted + (i == 0), k->quoted_len - (i == 0));
+		buf_append(out, k->quoted + (i == 0), k->quoted_len - (i == 0));
 		char b[16];
 		switch (k->value) {
 		case CV_ID:

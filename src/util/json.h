@@ -47,11 +47,7 @@ void json_put_compact(struct buf *out, const json_t *v);
  * refuses to hold), is written as null. */
 void json_put_string(struct buf *out, const char *s);
 
-/* Appends the n bytes of literal JSON text (structure and keys the program spells). */
-static inline void json_put_raw(struct buf *out, const char *text, size_t n)
-{
-	buf_append(out, text, n);
-}
-#define JSON_PUT_LIT(out, lit) json_put_raw((out), "" lit, sizeof(lit) - 1)
+/* Appends a string literal of JSON text (structure and keys the program spells). */
+#define JSON_PUT_LIT(out, lit) buf_append((out), "" lit, sizeof(lit) - 1)
 
 #endif
