@@ -5,9 +5,9 @@
  * each key cost about 3 % of a page of 25 contacts (callgrind). Values keep their checks.
  *
  * A page of contacts is written as text, member by member (contact_put_members), from the same
- * list of keys as the tree: building, dumping and freeing 25 trees was two thirds of the
- * server's work for a page (callgrind). tests/unit/test_contact_json.c holds the two forms to
- * the same bytes. */
+ * list of keys as the tree (util/json_row.h): building, dumping and freeing 25 trees was two thirds
+ * of the server's work for a page (callgrind). tests/unit/test_contact_json.c holds the two forms
+ * to the same bytes. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,7 @@
 #include "util/buf.h"
 #include "util/fields.h"
 #include "util/json.h"
+#include "util/json_row.h"
 
 #include "domain/contact_fields.h"
 #include "domain/contacts_internal.h"
@@ -36,18 +37,6 @@ static json_t *str_or_null(const char *s)
 {
 	json_t *v = s ? json_string(s) : NULL;
 	return v ? v : json_null();
-}
-
-static void put_time_or_null(struct buf *out, long long ms)
-{
-	if (!ms) {
-		JSON_PUT_LIT(out, "null");
-		return;
-	}
-	char t[40];
-	buf_putc(out, '"');
-	buf_puts(out, format_iso8601(ms, t, sizeof t)); /* digits and punctuation: no escapes */
-	buf_putc(out, '"');
 }
 
 json_t *tag_refs_to_json(const struct tag_ref *tags, int ntags)
@@ -78,48 +67,27 @@ static void tag_refs_put_json(struct buf *out, const struct tag_ref *tags, int n
 }
 
 /* The Contact's keys in the SPEC's order (§9.1) and what each holds: contact_to_json (the tree)
- * and contact_put_members (the text of a page) are both written from this one list. */
-enum contact_value { CV_ID, CV_TEXT, CV_BIRTHDAY, CV_CUSTOM_FIELDS, CV_TAGS, CV_TIME };
-static const struct contact_key {
-	const char *key;    /* as jansson takes it */
-	const char *quoted; /* the text before the value: ,"key": (without the comma first) */
-	unsigned char quoted_len;
-	unsigned char value;
-	unsigned short offset; /* of the char * (CV_TEXT) or long long (CV_TIME) in contact_row;
-				  the other values read their own members */
-} contact_keys[] = {
-#define KEY(k, v, offset)                                                                          \
-	{                                                                                          \
-		k, ",\"" k "\":", sizeof(k) + 3, v, offset                                         \
-	}
-#define AT(member) offsetof(struct contact_row, member)
-    KEY("id", CV_ID, 0),
-    KEY("firstName", CV_TEXT, AT(first_name)),
-    KEY("lastName", CV_TEXT, AT(last_name)),
-    KEY("email", CV_TEXT, AT(email)),
-    KEY("phone", CV_TEXT, AT(phone)),
-    KEY("address", CV_TEXT, AT(address)),
-    KEY("company", CV_TEXT, AT(company)),
-    KEY("jobRole", CV_TEXT, AT(job_role)),
-    KEY("birthday", CV_BIRTHDAY, 0),
-    KEY("customFields", CV_CUSTOM_FIELDS, 0),
-    KEY("tags", CV_TAGS, 0),
-    KEY("lastContacted", CV_TIME, AT(last_contacted)),
-    KEY("createdAt", CV_TIME, AT(created_at)),
-    KEY("updatedAt", CV_TIME, AT(updated_at)),
-#undef AT
-#undef KEY
+ * and contact_put_members (the text of a page) are both written from this one list; the
+ * birthday, custom fields and tags are the Contact's own kinds, the rest util/json_row.c's. */
+enum { CV_BIRTHDAY = JSON_ROW_OWN, CV_CUSTOM_FIELDS, CV_TAGS };
+#define C_KEY(k, kind, field) JSON_ROW_KEY(k, kind, struct contact_row, field)
+static const struct json_row_key contact_keys[] = {
+    C_KEY("id", JSON_ROW_I64, id),
+    C_KEY("firstName", JSON_ROW_TEXT, first_name),
+    C_KEY("lastName", JSON_ROW_TEXT, last_name),
+    C_KEY("email", JSON_ROW_TEXT, email),
+    C_KEY("phone", JSON_ROW_TEXT, phone),
+    C_KEY("address", JSON_ROW_TEXT, address),
+    C_KEY("company", JSON_ROW_TEXT, company),
+    C_KEY("jobRole", JSON_ROW_TEXT, job_role),
+    JSON_ROW_OWN_KEY("birthday", CV_BIRTHDAY),
+    JSON_ROW_OWN_KEY("customFields", CV_CUSTOM_FIELDS),
+    JSON_ROW_OWN_KEY("tags", CV_TAGS),
+    C_KEY("lastContacted", JSON_ROW_TIME_OR_NULL, last_contacted),
+    C_KEY("createdAt", JSON_ROW_TIME_OR_NULL, created_at),
+    C_KEY("updatedAt", JSON_ROW_TIME_OR_NULL, updated_at),
 };
-
-static const char *text_at(const struct contact_row *c, const struct contact_key *k)
-{
-	return *(char *const *)((const char *)c + k->offset);
-}
-
-static long long time_at(const struct contact_row *c, const struct contact_key *k)
-{
-	return *(const long long *)((const char *)c + k->offset);
-}
+#undef C_KEY
 
 /* "YYYY-MM-DD" or "--MM-DD" in b, or NULL when the contact has no birthday. */
 static const char *birthday_text(const struct contact_row *c, char b[16])
@@ -133,17 +101,11 @@ static const char *birthday_text(const struct contact_row *c, char b[16])
 json_t *contact_to_json(const struct contact_row *c, const struct tag_ref *tags, int ntags)
 {
 	json_t *o = json_object();
-	for (size_t i = 0; i < sizeof contact_keys / sizeof *contact_keys; i++) {
-		const struct contact_key *k = &contact_keys[i];
+	for (size_t i = 0; i < JSON_ROW_N(contact_keys); i++) {
+		const struct json_row_key *k = &contact_keys[i];
 		char b[16];
-		json_t *v = NULL;
-		switch (k->value) {
-		case CV_ID:
-			v = json_integer(c->id);
-			break;
-		case CV_TEXT:
-			v = str_or_null(text_at(c, k));
-			break;
+		json_t *v;
+		switch (k->kind) {
 		case CV_BIRTHDAY:
 			v = str_or_null(birthday_text(c, b));
 			break;
@@ -153,8 +115,8 @@ json_t *contact_to_json(const struct contact_row *c, const struct tag_ref *tags,
 		case CV_TAGS:
 			v = tag_refs_to_json(tags, ntags);
 			break;
-		case CV_TIME:
-			v = json_time_or_null(time_at(c, k));
+		default:
+			v = json_row_value(k, c);
 			break;
 		}
 		json_object_set_new_nocheck(o, k->key, v);
@@ -165,17 +127,11 @@ json_t *contact_to_json(const struct contact_row *c, const struct tag_ref *tags,
 void contact_put_members(struct buf *out, const struct contact_row *c, const struct tag_ref *tags,
 			 int ntags)
 {
-	for (size_t i = 0; i < sizeof contact_keys / sizeof *contact_keys; i++) {
-		const struct contact_key *k = &contact_keys[i];
-		buf_append(out, k->quoted + (i == 0), k->quoted_len - (i == 0));
+	for (size_t i = 0; i < JSON_ROW_N(contact_keys); i++) {
+		const struct json_row_key *k = &contact_keys[i];
+		json_row_put_key(out, k, i);
 		char b[16];
-		switch (k->value) {
-		case CV_ID:
-			buf_put_i64(out, c->id);
-			break;
-		case CV_TEXT:
-			json_put_string(out, text_at(c, k));
-			break;
+		switch (k->kind) {
 		case CV_BIRTHDAY:
 			json_put_string(out, birthday_text(c, b));
 			break;
@@ -191,8 +147,8 @@ void contact_put_members(struct buf *out, const struct contact_row *c, const str
 		case CV_TAGS:
 			tag_refs_put_json(out, tags, ntags);
 			break;
-		case CV_TIME:
-			put_time_or_null(out, time_at(c, k));
+		default:
+			json_row_put_value(out, k, c);
 			break;
 		}
 	}

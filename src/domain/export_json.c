@@ -15,6 +15,7 @@
 #include "domain/notes.h"
 #include "store/store.h"
 #include "util/alloc.h"
+#include "util/json.h"
 #include "util/timefmt.h"
 
 enum {
@@ -54,13 +55,19 @@ static void advance(struct exporter *x, struct buf *out, bool close_array)
 	buf_puts(out, OPENING[x->phase]);
 }
 
-/* Appends one array element (stolen). */
-static void item(struct exporter *x, struct buf *out, json_t *v)
+/* Starts the next array element: the comma before all but the first. */
+static void next_item(struct exporter *x, struct buf *out)
 {
 	if (x->wrote_item)
 		buf_putc(out, ',');
-	export_put_json(out, v);
 	x->wrote_item = true;
+}
+
+/* Appends one array element (stolen). */
+static void item(struct exporter *x, struct buf *out, json_t *v)
+{
+	next_item(x, out);
+	export_put_json(out, v);
 }
 
 /* One chunk of an array step on db: writes its items, sets *more when the array may go on.
@@ -98,14 +105,18 @@ static void put_contacts(struct exporter *x, struct buf *out, const struct conta
 		int t0 = t;
 		while (t < nt && tags[t].contact_id == id)
 			t++;
-		json_t *c = contact_to_json(&rows[i], tags + t0, t - t0);
-		json_t *list = json_array();
+		next_item(x, out);
+		buf_putc(out, '{');
+		contact_put_members(out, &rows[i], tags + t0, t - t0);
+		JSON_PUT_LIT(out, ",\"relationships\":[");
 		while (r < nr && rels[r].contact_id < id)
 			r++;
-		for (; r < nr && rels[r].contact_id == id; r++)
-			json_array_append_new(list, relationship_to_json(&rels[r]));
-		json_object_set_new(c, "relationships", list);
-		item(x, out, c);
+		for (int r0 = r; r < nr && rels[r].contact_id == id; r++) {
+			if (r > r0)
+				buf_putc(out, ',');
+			export_put_json(out, relationship_to_json(&rels[r]));
+		}
+		JSON_PUT_LIT(out, "]}");
 	}
 }
 
@@ -156,8 +167,10 @@ static int notes_chunk(struct exporter *x, struct db *db, struct buf *out, bool 
 {
 	struct note_row *rows = NULL;
 	int n = OPS_OF(x)->export_notes(db, x->a.user_id, x->after, EXPORT_CHUNK, &rows);
-	for (int i = 0; i < n; i++)
-		item(x, out, note_to_json(&rows[i]));
+	for (int i = 0; i < n; i++) {
+		next_item(x, out);
+		note_put_json(out, &rows[i], false);
+	}
 	if (n > 0)
 		x->after = rows[n - 1].id;
 	note_rows_free(rows, n > 0 ? n : 0);
@@ -169,8 +182,10 @@ static int interactions_chunk(struct exporter *x, struct db *db, struct buf *out
 {
 	struct interaction_row *rows = NULL;
 	int n = OPS_OF(x)->export_interactions(db, x->a.user_id, x->after, EXPORT_CHUNK, &rows);
-	for (int i = 0; i < n; i++)
-		item(x, out, interaction_to_json(&rows[i]));
+	for (int i = 0; i < n; i++) {
+		next_item(x, out);
+		interaction_put_json(out, &rows[i], false);
+	}
 	if (n > 0)
 		x->after = rows[n - 1].id;
 	interaction_rows_free(rows, n > 0 ? n : 0);

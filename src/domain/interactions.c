@@ -11,24 +11,40 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/fields.h"
+#include "util/json_row.h"
 #include "util/timeparse.h"
 #include "util/utf8.h"
+
+/* The Interaction's keys in the SPEC's order (§10.2): interaction_to_json and
+ * interaction_put_json both read them. */
+#define I_KEY(k, kind, field) JSON_ROW_KEY(k, kind, struct interaction_row, field)
+static const struct json_row_key interaction_keys[] = {
+    I_KEY("id", JSON_ROW_I64, id),
+    I_KEY("contactId", JSON_ROW_I64, contact_id),
+    I_KEY("type", JSON_ROW_TEXT_EMPTY, type),
+    I_KEY("occurredAt", JSON_ROW_TIME, occurred_at),
+    I_KEY("notes", JSON_ROW_TEXT, notes),
+    JSON_ROW_OPT("durationMinutes", struct interaction_row, duration_minutes, has_duration),
+    I_KEY("createdAt", JSON_ROW_TIME, created_at),
+    I_KEY("updatedAt", JSON_ROW_TIME, updated_at),
+};
+#undef I_KEY
 
 json_t *interaction_to_json(const struct interaction_row *r)
 {
 	if (r->deleted)
 		return timeline_tombstone(r->id, r->updated_at);
 	json_t *o = json_object();
-	json_object_set_new(o, "id", json_integer(r->id));
-	json_object_set_new(o, "contactId", json_integer(r->contact_id));
-	json_object_set_new(o, "type", json_string(r->type ? r->type : ""));
-	json_object_set_new(o, "occurredAt", timeline_time(r->occurred_at));
-	json_object_set_new(o, "notes", r->notes ? json_string(r->notes) : json_null());
-	json_object_set_new(o, "durationMinutes",
-			    r->has_duration ? json_integer(r->duration_minutes) : json_null());
-	json_object_set_new(o, "createdAt", timeline_time(r->created_at));
-	json_object_set_new(o, "updatedAt", timeline_time(r->updated_at));
+	json_row_set(o, interaction_keys, JSON_ROW_N(interaction_keys), r);
 	return o;
+}
+
+void interaction_put_json(struct buf *out, const struct interaction_row *r, bool feed)
+{
+	if (r->deleted)
+		timeline_put_tombstone(out, r->id, r->updated_at);
+	else
+		timeline_put_row(out, interaction_keys, JSON_ROW_N(interaction_keys), r, feed);
 }
 
 static bool type_char_ok(utf8proc_int32_t cp)

@@ -10,19 +10,35 @@
 #include "util/alloc.h"
 #include "util/fields.h"
 #include "util/fold.h"
+#include "util/json_row.h"
+
+/* The Note's keys in the SPEC's order (§10.1): note_to_json and note_put_json both read them. */
+#define N_KEY(k, kind, field) JSON_ROW_KEY(k, kind, struct note_row, field)
+static const struct json_row_key note_keys[] = {
+    N_KEY("id", JSON_ROW_I64, id),
+    N_KEY("contactId", JSON_ROW_I64, contact_id),
+    N_KEY("title", JSON_ROW_TEXT_EMPTY, title),
+    N_KEY("content", JSON_ROW_TEXT_EMPTY, content),
+    N_KEY("createdAt", JSON_ROW_TIME, created_at),
+    N_KEY("updatedAt", JSON_ROW_TIME, updated_at),
+};
+#undef N_KEY
 
 json_t *note_to_json(const struct note_row *n)
 {
 	if (n->deleted)
 		return timeline_tombstone(n->id, n->updated_at);
 	json_t *o = json_object();
-	json_object_set_new(o, "id", json_integer(n->id));
-	json_object_set_new(o, "contactId", json_integer(n->contact_id));
-	json_object_set_new(o, "title", json_string(n->title ? n->title : ""));
-	json_object_set_new(o, "content", json_string(n->content ? n->content : ""));
-	json_object_set_new(o, "createdAt", timeline_time(n->created_at));
-	json_object_set_new(o, "updatedAt", timeline_time(n->updated_at));
+	json_row_set(o, note_keys, JSON_ROW_N(note_keys), n);
 	return o;
+}
+
+void note_put_json(struct buf *out, const struct note_row *n, bool feed)
+{
+	if (n->deleted)
+		timeline_put_tombstone(out, n->id, n->updated_at);
+	else
+		timeline_put_row(out, note_keys, JSON_ROW_N(note_keys), n, feed);
 }
 
 /* State of one write transaction. */

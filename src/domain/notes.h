@@ -18,6 +18,7 @@
 
 #include "errors/errors.h"
 #include "store/types_notes.h"
+#include "util/buf.h"
 
 struct actx;
 
@@ -51,6 +52,9 @@ void timeline_cursor_check(const char *cursor, json_t **details);
 
 /* The Note object (new reference). A tombstone row gives {"id", "deleted": true, "updatedAt"}. */
 json_t *note_to_json(const struct note_row *n);
+/* The same object as text, the same bytes as note_to_json's dumped; in the change feed (feed) a
+ * live note ends with "deleted": false. */
+void note_put_json(struct buf *out, const struct note_row *n, bool feed);
 
 struct note_in {
 	long long contact_id;
@@ -77,6 +81,8 @@ enum err_code notes_list(struct actx *a, const struct timeline_list_in *in, json
 
 /* The Interaction object (new reference); tombstones as for notes. */
 json_t *interaction_to_json(const struct interaction_row *r);
+/* Its text, as note_put_json. */
+void interaction_put_json(struct buf *out, const struct interaction_row *r, bool feed);
 
 /* Checks an interaction type already trimmed (1..50 code points of letters, digits, space, `_`
  * and `-`): returns NULL and sets *lower to its lowercase form (new string), or the reason

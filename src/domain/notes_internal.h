@@ -42,7 +42,15 @@ json_t *timeline_page(const struct timeline_list_in *in, const char *sort, const
 /* A timestamp as its ISO 8601 string (new reference). */
 json_t *timeline_time(long long ms);
 
-/* The change-feed tombstone {"id", "deleted": true, "updatedAt"} (new reference). */
+/* The change-feed tombstone {"id", "deleted": true, "updatedAt"} (new reference), and its
+ * text. */
 json_t *timeline_tombstone(long long id, long long deleted_at);
+void timeline_put_tombstone(struct buf *out, long long id, long long deleted_at);
+
+/* The text of a live row's object from its keys; in the change feed (feed) it ends with
+ * "deleted": false, as the feed's items do (§9.2). */
+struct json_row_key;
+void timeline_put_row(struct buf *out, const struct json_row_key *keys, size_t n, const void *row,
+		      bool feed);
 
 #endif

@@ -12,6 +12,8 @@
 #include "util/buf.h"
 #include "util/fields.h"
 #include "util/fold.h"
+#include "util/json.h"
+#include "util/json_row.h"
 #include "util/timefmt.h"
 
 enum err_code notes_tx_result(int rc, enum err_code e)
@@ -36,6 +38,25 @@ json_t *timeline_tombstone(long long id, long long deleted_at)
 	json_object_set_new(o, "deleted", json_true());
 	json_object_set_new(o, "updatedAt", timeline_time(deleted_at));
 	return o;
+}
+
+void timeline_put_tombstone(struct buf *out, long long id, long long deleted_at)
+{
+	JSON_PUT_LIT(out, "{\"id\":");
+	buf_put_i64(out, id);
+	JSON_PUT_LIT(out, ",\"deleted\":true,\"updatedAt\":");
+	json_put_time(out, deleted_at);
+	buf_putc(out, '}');
+}
+
+void timeline_put_row(struct buf *out, const struct json_row_key *keys, size_t n, const void *row,
+		      bool feed)
+{
+	buf_putc(out, '{');
+	json_row_put_members(out, keys, n, row);
+	if (feed)
+		JSON_PUT_LIT(out, ",\"deleted\":false");
+	buf_putc(out, '}');
 }
 
 static const char *sort_field(enum list_sort_col c)
