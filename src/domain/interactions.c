@@ -47,6 +47,24 @@ void interaction_put_json(struct buf *out, const struct interaction_row *r, bool
 		timeline_put_row(out, interaction_keys, JSON_ROW_N(interaction_keys), r, feed);
 }
 
+/* A listing's item as a tree: in the change feed a live row ends with "deleted": false. */
+static json_t *interaction_item_tree(const void *row, bool feed)
+{
+	const struct interaction_row *r = row;
+	json_t *o = interaction_to_json(r);
+	if (feed && !r->deleted)
+		json_object_set_new(o, "deleted", json_false());
+	return o;
+}
+
+static void interaction_item_text(struct buf *out, const void *row, bool feed)
+{
+	interaction_put_json(out, row, feed);
+}
+
+static const struct timeline_forms interaction_forms = {
+    sizeof(struct interaction_row), interaction_item_tree, interaction_item_text};
+
 static bool type_char_ok(utf8proc_int32_t cp)
 {
 	if (cp == ' ' || cp == '_' || cp == '-')
@@ -357,13 +375,6 @@ enum err_code interactions_list(struct actx *a, const struct timeline_list_in *i
 	}
 	bool more = x.n > in->limit;
 	int shown = more ? in->limit : x.n;
-	json_t *arr = json_array();
-	for (int i = 0; i < shown; i++) {
-		json_t *item = interaction_to_json(&x.rows[i]);
-		if (q.feed && !x.rows[i].deleted)
-			json_object_set_new(item, "deleted", json_false());
-		json_array_append_new(arr, item);
-	}
 	long long key_ms = 0, last_id = 0;
 	if (shown > 0) {
 		const struct interaction_row *last = &x.rows[shown - 1];
@@ -372,8 +383,8 @@ enum err_code interactions_list(struct actx *a, const struct timeline_list_in *i
 						      : last->created_at;
 		last_id = last->id;
 	}
-	*data = arr;
 	*page = timeline_page(in, sort, digest, more, key_ms, last_id, x.total);
+	timeline_answer(in, &interaction_forms, x.rows, shown, q.feed, data, page);
 	interaction_rows_free(x.rows, x.n);
 	return ERR_NONE;
 }

@@ -41,6 +41,24 @@ void note_put_json(struct buf *out, const struct note_row *n, bool feed)
 		timeline_put_row(out, note_keys, JSON_ROW_N(note_keys), n, feed);
 }
 
+/* A listing's item as a tree: in the change feed a live row ends with "deleted": false. */
+static json_t *note_item_tree(const void *row, bool feed)
+{
+	const struct note_row *r = row;
+	json_t *o = note_to_json(r);
+	if (feed && !r->deleted)
+		json_object_set_new(o, "deleted", json_false());
+	return o;
+}
+
+static void note_item_text(struct buf *out, const void *row, bool feed)
+{
+	note_put_json(out, row, feed);
+}
+
+static const struct timeline_forms note_forms = {sizeof(struct note_row), note_item_tree,
+						 note_item_text};
+
 /* State of one write transaction. */
 struct note_tx {
 	struct actx *a;
@@ -311,21 +329,14 @@ enum err_code notes_list(struct actx *a, const struct timeline_list_in *in, json
 	}
 	bool more = x.n > in->limit;
 	int shown = more ? in->limit : x.n;
-	json_t *arr = json_array();
-	for (int i = 0; i < shown; i++) {
-		json_t *item = note_to_json(&x.rows[i]);
-		if (q.feed && !x.rows[i].deleted)
-			json_object_set_new(item, "deleted", json_false());
-		json_array_append_new(arr, item);
-	}
 	long long key_ms = 0, last_id = 0;
 	if (shown > 0) {
 		const struct note_row *last = &x.rows[shown - 1];
 		key_ms = q.sort == SORT_UPDATED_AT ? last->updated_at : last->created_at;
 		last_id = last->id;
 	}
-	*data = arr;
 	*page = timeline_page(in, sort, digest, more, key_ms, last_id, x.total);
+	timeline_answer(in, &note_forms, x.rows, shown, q.feed, data, page);
 	note_rows_free(x.rows, x.n);
 	return ERR_NONE;
 }

@@ -41,12 +41,20 @@ struct timeline_list_in {
 	int limit;
 	const char *cursor; /* NULL: first page */
 	bool include_total;
+	/* Set: the listing writes the whole answer here as JSON text, {"data":[...],"page":{...}},
+	 * and leaves *data and *page NULL (the routes' pages, without a tree per item). */
+	struct buf *text;
 };
 
 /* For a listing refused for other parameters: adds {"cursor", "invalid_format"} to *details
  * when cursor cannot be decoded at all (whether it matches the sort and filters is only known
  * once they are valid), so a 400 names every bad parameter at once. */
 void timeline_cursor_check(const char *cursor, json_t **details);
+
+/* A listing of notes or interactions (notes_list, interactions_list). */
+struct actx;
+typedef enum err_code (*timeline_list_fn)(struct actx *a, const struct timeline_list_in *in,
+					  json_t **data, json_t **page, json_t **details);
 
 /* ---- notes (§10.1) ---- */
 
@@ -72,8 +80,8 @@ enum err_code notes_update(struct actx *a, long long id, const struct note_patch
 /* DELETE /notes/{id}: the note goes, its tombstone is written. */
 enum err_code notes_delete(struct actx *a, long long id);
 /* GET /notes and GET /contacts/{id}/notes: *data is the array of items, *page the page object
- * (new references). A bad cursor gives ERR_VALIDATION_FAILED with a {"cursor",
- * invalid_format|mismatch} detail, before any ownership check. */
+ * (new references), or the answer's text in in->text. A bad cursor gives ERR_VALIDATION_FAILED with
+ * a {"cursor", invalid_format|mismatch} detail, before any ownership check. */
 enum err_code notes_list(struct actx *a, const struct timeline_list_in *in, json_t **data,
 			 json_t **page, json_t **details);
 

@@ -47,6 +47,20 @@ json_t *timeline_time(long long ms);
 json_t *timeline_tombstone(long long id, long long deleted_at);
 void timeline_put_tombstone(struct buf *out, long long id, long long deleted_at);
 
+/* The two forms of a listing's items: an array of `size`-byte rows, each as a tree or as text
+ * (the same bytes); in the change feed (feed) a live row ends with "deleted": false. */
+struct timeline_forms {
+	size_t size;
+	json_t *(*tree)(const void *row, bool feed);
+	void (*text)(struct buf *out, const void *row, bool feed);
+};
+
+/* A listing's answer from rows[0..shown) and *page (timeline_page): the items' array in *data,
+ * or, when in->text is set, the whole answer {"data":[...],"page":{...}} as text there (*page
+ * released, both NULL). */
+void timeline_answer(const struct timeline_list_in *in, const struct timeline_forms *f,
+		     const void *rows, int shown, bool feed, json_t **data, json_t **page);
+
 /* The text of a live row's object from its keys; in the change feed (feed) it ends with
  * "deleted": false, as the feed's items do (§9.2). */
 struct json_row_key;

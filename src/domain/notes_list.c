@@ -49,6 +49,32 @@ void timeline_put_tombstone(struct buf *out, long long id, long long deleted_at)
 	buf_putc(out, '}');
 }
 
+void timeline_answer(const struct timeline_list_in *in, const struct timeline_forms *f,
+		     const void *rows, int shown, bool feed, json_t **data, json_t **page)
+{
+	const char *row = rows;
+	if (!in->text) {
+		json_t *arr = json_array();
+		for (int i = 0; i < shown; i++)
+			json_array_append_new(arr, f->tree(row + (size_t)i * f->size, feed));
+		*data = arr;
+		return;
+	}
+	struct buf *out = in->text;
+	JSON_PUT_LIT(out, "{\"data\":[");
+	for (int i = 0; i < shown; i++) {
+		if (i)
+			buf_putc(out, ',');
+		f->text(out, row + (size_t)i * f->size, feed);
+	}
+	JSON_PUT_LIT(out, "],\"page\":");
+	json_put_compact(out, *page);
+	json_decref(*page);
+	*page = NULL;
+	buf_putc(out, '}');
+	*data = NULL;
+}
+
 void timeline_put_row(struct buf *out, const struct json_row_key *keys, size_t n, const void *row,
 		      bool feed)
 {

@@ -55,10 +55,6 @@ void v1_paging_parse(struct request *req, struct v1_paging *p, json_t **details)
 /* V1Pagination {currentPage, pageSize, totalItems, totalPages} (new reference). */
 json_t *v1_pagination(const struct v1_paging *p, long long total);
 
-/* The domain listing a compat list walks (notes_list or interactions_list). */
-typedef enum err_code (*timeline_list_fn)(struct actx *a, const struct timeline_list_in *in,
-					  json_t **data, json_t **page, json_t **details);
-
 /* Page p of the listing in (its filters and sort; limit, cursor and includeTotal are set
  * here): walks the keyset pages past the rows of the earlier pages, since the domain pages by
  * cursor. On success *items is the array of resource objects (new reference) and *total the

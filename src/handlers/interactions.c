@@ -122,12 +122,7 @@ static void list(struct request *req, long long path_contact)
 	} else {
 		struct actx a;
 		actx_from(req, &a);
-		json_t *data = NULL, *page = NULL;
-		enum err_code e = interactions_list(&a, &in, &data, &page, &details);
-		if (e != ERR_NONE)
-			reply_domain_error(req, &a, e, details);
-		else
-			timeline_reply_list(req, data, page);
+		timeline_reply_list(req, &a, &in, interactions_list, details);
 	}
 	for (int i = 0; i < INTERACTION_MAX_TYPE_FILTERS; i++)
 		free(types[i]);

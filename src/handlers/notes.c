@@ -72,13 +72,8 @@ static void list(struct request *req, long long path_contact)
 	}
 	struct actx a;
 	actx_from(req, &a);
-	json_t *data = NULL, *page = NULL;
-	enum err_code e = notes_list(&a, &in, &data, &page, &details);
+	timeline_reply_list(req, &a, &in, notes_list, details);
 	free(title_trimmed);
-	if (e != ERR_NONE)
-		reply_domain_error(req, &a, e, details);
-	else
-		timeline_reply_list(req, data, page);
 }
 
 void h_notes_list(struct request *req)

@@ -7,6 +7,7 @@
 
 #include "app.h"
 #include "config/config.h"
+#include "handlers/auth_common.h"
 #include "handlers/list_params.h"
 #include "http/router.h"
 #include "util/timefmt.h"
@@ -58,12 +59,19 @@ void timeline_params(struct request *req, struct timeline_list_in *in, long long
 	details_add(details, "sort", "invalid_value");
 }
 
-void timeline_reply_list(struct request *req, json_t *data, json_t *page)
+void timeline_reply_list(struct request *req, struct actx *a, struct timeline_list_in *in,
+			 timeline_list_fn fn, json_t *details)
 {
-	json_t *env = json_object();
-	json_object_set_new(env, "data", data);
-	json_object_set_new(env, "page", page);
-	reply_json_steal(req, 200, env);
+	struct buf body = {0};
+	in->text = &body;
+	json_t *data = NULL, *page = NULL;
+	enum err_code e = fn(a, in, &data, &page, &details);
+	in->text = NULL;
+	if (e != ERR_NONE)
+		reply_domain_error(req, a, e, details);
+	else
+		reply_json_text_steal(req, 200, &body);
+	buf_free(&body);
 }
 
 void timeline_reply_created(struct request *req, const char *collection, long long id, json_t *obj)

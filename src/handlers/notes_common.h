@@ -24,8 +24,11 @@ void timeline_params(struct request *req, struct timeline_list_in *in, long long
 		     const struct timeline_sort *sorts, int nsorts, enum list_sort_col def_col,
 		     json_t **details);
 
-/* Answers 200 {"data": data, "page": page} (both stolen). */
-void timeline_reply_list(struct request *req, json_t *data, json_t *page);
+/* Runs the listing fn of in for the caller a and answers 200 {"data": [...], "page": {...}},
+ * written as text, or its error (details, as far as they go, stolen). */
+struct actx;
+void timeline_reply_list(struct request *req, struct actx *a, struct timeline_list_in *in,
+			 timeline_list_fn fn, json_t *details);
 
 /* Sets Location: /api/v1/<collection>/<id> and answers 201 {"data": obj} (obj stolen). */
 void timeline_reply_created(struct request *req, const char *collection, long long id, json_t *obj);
