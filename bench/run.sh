@@ -44,6 +44,7 @@ ROUTES=(
 	"contact_get|GET|/api/v1/contacts/{contactId}|bearer.lua"
 	"contacts_search|GET|/api/v1/contacts?q=ann|bearer_heavy.lua"
 	"contacts_tag|GET|/api/v1/contacts?tag=tag%203&sort=-lastContacted|bearer_heavy.lua"
+	"interactions_page|GET|/api/v1/interactions?limit=100|bearer_heavy.lua"
 	"contacts_create|POST|/api/v1/contacts|contacts_create.lua"
 	"export_csv|GET|/api/v1/contacts/export.csv|bearer_heavy.lua|curl"
 	"me_export|GET|/api/v1/me/export|bearer_heavy.lua|curl"
