@@ -30,40 +30,18 @@ static const struct json_row_key interaction_keys[] = {
 };
 #undef I_KEY
 
+static const struct timeline_forms interaction_forms =
+    TIMELINE_FORMS(struct interaction_row, interaction_keys);
+
 json_t *interaction_to_json(const struct interaction_row *r)
 {
-	if (r->deleted)
-		return timeline_tombstone(r->id, r->updated_at);
-	json_t *o = json_object();
-	json_row_set(o, interaction_keys, JSON_ROW_N(interaction_keys), r);
-	return o;
+	return timeline_item_json(&interaction_forms, r, false);
 }
 
 void interaction_put_json(struct buf *out, const struct interaction_row *r, bool feed)
 {
-	if (r->deleted)
-		timeline_put_tombstone(out, r->id, r->updated_at);
-	else
-		timeline_put_row(out, interaction_keys, JSON_ROW_N(interaction_keys), r, feed);
+	timeline_item_put(out, &interaction_forms, r, feed);
 }
-
-/* A listing's item as a tree: in the change feed a live row ends with "deleted": false. */
-static json_t *interaction_item_tree(const void *row, bool feed)
-{
-	const struct interaction_row *r = row;
-	json_t *o = interaction_to_json(r);
-	if (feed && !r->deleted)
-		json_object_set_new(o, "deleted", json_false());
-	return o;
-}
-
-static void interaction_item_text(struct buf *out, const void *row, bool feed)
-{
-	interaction_put_json(out, row, feed);
-}
-
-static const struct timeline_forms interaction_forms = {
-    sizeof(struct interaction_row), interaction_item_tree, interaction_item_text};
 
 static bool type_char_ok(utf8proc_int32_t cp)
 {

@@ -24,40 +24,17 @@ static const struct json_row_key note_keys[] = {
 };
 #undef N_KEY
 
+static const struct timeline_forms note_forms = TIMELINE_FORMS(struct note_row, note_keys);
+
 json_t *note_to_json(const struct note_row *n)
 {
-	if (n->deleted)
-		return timeline_tombstone(n->id, n->updated_at);
-	json_t *o = json_object();
-	json_row_set(o, note_keys, JSON_ROW_N(note_keys), n);
-	return o;
+	return timeline_item_json(&note_forms, n, false);
 }
 
 void note_put_json(struct buf *out, const struct note_row *n, bool feed)
 {
-	if (n->deleted)
-		timeline_put_tombstone(out, n->id, n->updated_at);
-	else
-		timeline_put_row(out, note_keys, JSON_ROW_N(note_keys), n, feed);
+	timeline_item_put(out, &note_forms, n, feed);
 }
-
-/* A listing's item as a tree: in the change feed a live row ends with "deleted": false. */
-static json_t *note_item_tree(const void *row, bool feed)
-{
-	const struct note_row *r = row;
-	json_t *o = note_to_json(r);
-	if (feed && !r->deleted)
-		json_object_set_new(o, "deleted", json_false());
-	return o;
-}
-
-static void note_item_text(struct buf *out, const void *row, bool feed)
-{
-	note_put_json(out, row, feed);
-}
-
-static const struct timeline_forms note_forms = {sizeof(struct note_row), note_item_tree,
-						 note_item_text};
 
 /* State of one write transaction. */
 struct note_tx {

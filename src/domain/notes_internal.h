@@ -10,6 +10,7 @@
 #include "domain/accounts.h"
 #include "domain/notes.h"
 #include "store/store.h"
+#include "util/json_row.h"
 
 /* Returned by a transaction body that found a business error (left in its context): store_tx
  * rolls back on any negative result. Never a store status. */
@@ -39,32 +40,29 @@ enum err_code timeline_query(const struct timeline_list_in *in, const char *kind
 json_t *timeline_page(const struct timeline_list_in *in, const char *sort, const char *digest,
 		      bool has_more, long long key, long long id, long long total);
 
-/* A timestamp as its ISO 8601 string (new reference). */
-json_t *timeline_time(long long ms);
-
-/* The change-feed tombstone {"id", "deleted": true, "updatedAt"} (new reference), and its
- * text. */
-json_t *timeline_tombstone(long long id, long long deleted_at);
-void timeline_put_tombstone(struct buf *out, long long id, long long deleted_at);
-
-/* The two forms of a listing's items: an array of `size`-byte rows, each as a tree or as text
- * (the same bytes); in the change feed (feed) a live row ends with "deleted": false. */
+/* What a listing's rows are: their keys (util/json_row.h), their size, and where each keeps its
+ * id, updatedAt and deleted flag, so that a deleted row is written as the change-feed tombstone
+ * {"id", "deleted": true, "updatedAt"}. */
 struct timeline_forms {
-	size_t size;
-	json_t *(*tree)(const void *row, bool feed);
-	void (*text)(struct buf *out, const void *row, bool feed);
+	const struct json_row_key *keys;
+	size_t nkeys, size;
+	size_t id, updated_at, deleted; /* offsets of long long, long long, bool */
 };
+#define TIMELINE_FORMS(type, keys)                                                                 \
+	{                                                                                          \
+		keys, JSON_ROW_N(keys), sizeof(type), offsetof(type, id),                          \
+		    offsetof(type, updated_at), offsetof(type, deleted)                            \
+	}
+
+/* A row's object (new reference), and the same bytes as text; in the change feed (feed) a live
+ * row ends with "deleted": false, as the feed's items do (§9.2). */
+json_t *timeline_item_json(const struct timeline_forms *f, const void *row, bool feed);
+void timeline_item_put(struct buf *out, const struct timeline_forms *f, const void *row, bool feed);
 
 /* A listing's answer from rows[0..shown) and *page (timeline_page): the items' array in *data,
  * or, when in->text is set, the whole answer {"data":[...],"page":{...}} as text there (*page
  * released, both NULL). */
 void timeline_answer(const struct timeline_list_in *in, const struct timeline_forms *f,
 		     const void *rows, int shown, bool feed, json_t **data, json_t **page);
-
-/* The text of a live row's object from its keys; in the change feed (feed) it ends with
- * "deleted": false, as the feed's items do (§9.2). */
-struct json_row_key;
-void timeline_put_row(struct buf *out, const struct json_row_key *keys, size_t n, const void *row,
-		      bool feed);
 
 #endif

@@ -25,27 +25,51 @@ enum err_code notes_tx_result(int rc, enum err_code e)
 	return e;
 }
 
-json_t *timeline_time(long long ms)
+/* A timestamp as its ISO 8601 string (new reference). */
+static json_t *timeline_time(long long ms)
 {
 	char buf[40];
 	return json_string(format_iso8601(ms, buf, sizeof buf));
 }
 
-json_t *timeline_tombstone(long long id, long long deleted_at)
+static long long at_i64(const void *row, size_t offset)
+{
+	return *(const long long *)((const char *)row + offset);
+}
+
+static bool is_deleted(const struct timeline_forms *f, const void *row)
+{
+	return *(const bool *)((const char *)row + f->deleted);
+}
+
+json_t *timeline_item_json(const struct timeline_forms *f, const void *row, bool feed)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "id", json_integer(id));
-	json_object_set_new(o, "deleted", json_true());
-	json_object_set_new(o, "updatedAt", timeline_time(deleted_at));
+	if (is_deleted(f, row)) {
+		json_object_set_new(o, "id", json_integer(at_i64(row, f->id)));
+		json_object_set_new(o, "deleted", json_true());
+		json_object_set_new(o, "updatedAt", timeline_time(at_i64(row, f->updated_at)));
+		return o;
+	}
+	json_row_set(o, f->keys, f->nkeys, row);
+	if (feed)
+		json_object_set_new(o, "deleted", json_false());
 	return o;
 }
 
-void timeline_put_tombstone(struct buf *out, long long id, long long deleted_at)
+void timeline_item_put(struct buf *out, const struct timeline_forms *f, const void *row, bool feed)
 {
-	JSON_PUT_LIT(out, "{\"id\":");
-	buf_put_i64(out, id);
-	JSON_PUT_LIT(out, ",\"deleted\":true,\"updatedAt\":");
-	json_put_time(out, deleted_at);
+	buf_putc(out, '{');
+	if (is_deleted(f, row)) {
+		JSON_PUT_LIT(out, "\"id\":");
+		buf_put_i64(out, at_i64(row, f->id));
+		JSON_PUT_LIT(out, ",\"deleted\":true,\"updatedAt\":");
+		json_put_time(out, at_i64(row, f->updated_at));
+	} else {
+		json_row_put_members(out, f->keys, f->nkeys, row);
+		if (feed)
+			JSON_PUT_LIT(out, ",\"deleted\":false");
+	}
 	buf_putc(out, '}');
 }
 
@@ -56,7 +80,8 @@ void timeline_answer(const struct timeline_list_in *in, const struct timeline_fo
 	if (!in->text) {
 		json_t *arr = json_array();
 		for (int i = 0; i < shown; i++)
-			json_array_append_new(arr, f->tree(row + (size_t)i * f->size, feed));
+			json_array_append_new(
+			    arr, timeline_item_json(f, row + (size_t)i * f->size, feed));
 		*data = arr;
 		return;
 	}
@@ -65,7 +90,7 @@ void timeline_answer(const struct timeline_list_in *in, const struct timeline_fo
 	for (int i = 0; i < shown; i++) {
 		if (i)
 			buf_putc(out, ',');
-		f->text(out, row + (size_t)i * f->size, feed);
+		timeline_item_put(out, f, row + (size_t)i * f->size, feed);
 	}
 	JSON_PUT_LIT(out, "],\"page\":");
 	json_put_compact(out, *page);
@@ -73,16 +98,6 @@ void timeline_answer(const struct timeline_list_in *in, const struct timeline_fo
 	*page = NULL;
 	buf_putc(out, '}');
 	*data = NULL;
-}
-
-void timeline_put_row(struct buf *out, const struct json_row_key *keys, size_t n, const void *row,
-		      bool feed)
-{
-	buf_putc(out, '{');
-	json_row_put_members(out, keys, n, row);
-	if (feed)
-		JSON_PUT_LIT(out, ",\"deleted\":false");
-	buf_putc(out, '}');
 }
 
 static const char *sort_field(enum list_sort_col c)
