@@ -238,7 +238,8 @@ struct store_ops {
 	int (*contacts_exists)(struct db *db, long long user_id, long long id);
 	/* Sets updated_at = t on the user's contact id. 1 updated, 0 none. */
 	int (*contacts_touch)(struct db *db, long long user_id, long long id, long long t);
-	/* The number of the user's contacts into *count. */
+	/* The number of the user's contacts into *count (the kept figure of user_counts, not a
+	 * count of the rows). */
 	int (*contacts_count)(struct db *db, long long user_id, long long *count);
 	/* Inserts a contact with created_at = updated_at = t; *id_out set. ST_CONFLICT when its
 	 * email_key is taken (without aborting a PostgreSQL transaction). */

@@ -127,7 +127,12 @@ int pg_contacts_touch(struct db *db, long long user_id, long long id, long long 
 
 int pg_contacts_count(struct db *db, long long user_id, long long *count)
 {
-	static const char SQL[] = "SELECT count(*) FROM contacts WHERE user_id = $1::bigint";
+	/* The figure the triggers of db/postgres/0003_insights_rollups.sql keep in the
+	 * transaction of every contact written or removed: counting the rows cost about 0.5 ms
+	 * per 1,000 contacts on every create, under the account's write lock. No row yet: no
+	 * contacts. */
+	static const char SQL[] = "SELECT COALESCE((SELECT contacts FROM user_counts"
+				  " WHERE user_id = $1::bigint), 0)";
 	struct pg_params p = {0};
 	pg_param_i64(&p, user_id);
 	return count_one(db, "contacts_count", SQL, &p, count);

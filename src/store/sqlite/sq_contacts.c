@@ -117,7 +117,10 @@ int sq_contacts_touch(struct db *db, long long user_id, long long id, long long 
 
 int sq_contacts_count(struct db *db, long long user_id, long long *count)
 {
-	static const char SQL[] = "SELECT count(*) FROM contacts WHERE user_id = ?1";
+	/* As pg_contacts_count: the figure the triggers of db/sqlite/0003_insights_rollups.sql
+	 * keep. */
+	static const char SQL[] =
+	    "SELECT COALESCE((SELECT contacts FROM user_counts WHERE user_id = ?1), 0)";
 	sqlite3_stmt *st = sq_prepare(db, SQL);
 	if (!st)
 		return ST_ERROR;
