@@ -223,6 +223,12 @@ GEN_SECONDS=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a
 log "data generated in ${GEN_SECONDS}s"
 
 # --- the server -----------------------------------------------------------------------------
+# Its polling threads and store connections as it derives them (WORKER_THREADS: the CPUs, twice
+# the CPUs with PostgreSQL; DB_POOL_SIZE: WORKER_THREADS), for the ceilings and the report.
+read -r WORKERS POOL <<<"$("$CRM" config check 2>/dev/null | awk '{ sub(/^[ \t]+/, "") }
+	/^WORKER_THREADS=/ { split($1, a, "="); w = a[2] } /^DB_POOL_SIZE=/ { split($1, a, "="); p = a[2] }
+	END { print w, p }')"
+[ -n "$WORKERS" ] && [ -n "$POOL" ] || die "crm config check did not name WORKER_THREADS and DB_POOL_SIZE"
 PORT=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BASE=http://127.0.0.1:$PORT
 # Budgets far above what a run sends: every wrk connection comes from one address and one user,
@@ -524,8 +530,6 @@ print(c["sub"], c["sid"])' "$BENCH_TOKEN")"
 		CEIL_JSON+=("$(printf '"%s":{"tool":"pgbench","mode":"%s","clients":%s,"transactions":%s,"tps":%s,"latencyMs":{"p50":%s,"p99":%s},"failed":%s}' \
 			"$name" "$mode" "$clients" "$C_N" "${C_TPS:-0}" "$C_P50" "$C_P99" "${C_FAILED:-0}")")
 	}
-	# The store's connections: DB_POOL_SIZE, which defaults to the CPU count.
-	POOL=${DB_POOL_SIZE:-$(nproc)}
 	# Little's law: CONNECTIONS closed-loop clients see a mean latency of at least
 	# CONNECTIONS / (the store's best rate), whatever the server does on top.
 	floor_ms() {
@@ -596,13 +600,13 @@ print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["sid"])' "$B
 	RATIO_LINES+=("GET /contacts/{id} / store ceiling: $(pct "${RESULT_RPS[contact_get]:-}" "$STORE_TPS")")
 
 	# libmicrohttpd: bench/mhd_hello.c with the daemon options of src/http/server.c and the
-	# server's worker count (WORKER_THREADS defaults to the CPU count).
+	# server's polling threads (WORKERS, above).
 	HELLO=$TMP/mhd_hello
 	${CC:-cc} -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -o "$HELLO" "$BENCH_DIR/mhd_hello.c" \
 		$(pkg-config --cflags --libs libmicrohttpd) 2>"$TMP/mhd_hello.build.log" ||
 		{ show_log "$TMP/mhd_hello.build.log"; die "building bench/mhd_hello.c failed"; }
 	HPORT=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	"$HELLO" "$HPORT" "${WORKER_THREADS:-$(nproc)}" >"$TMP/mhd_hello.log" 2>&1 &
+	"$HELLO" "$HPORT" "$WORKERS" >"$TMP/mhd_hello.log" 2>&1 &
 	HELLO_PID=$!
 	for i in $(seq 1 50); do
 		curl -fsS -o /dev/null "http://127.0.0.1:$HPORT/api/v1/health" 2>/dev/null && break
@@ -714,7 +718,7 @@ table() {
 json_str() { printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g'; }
 
 echo
-echo "crm bench: $STORE_NAME, $N_USERS users, $N_CONTACTS contacts; heavy account $HEAVY_CONTACTS contacts, $HEAVY_INTERACTIONS interactions, $HEAVY_NOTES notes; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; $(nproc) CPUs"
+echo "crm bench: $STORE_NAME, $N_USERS users, $N_CONTACTS contacts; heavy account $HEAVY_CONTACTS contacts, $HEAVY_INTERACTIONS interactions, $HEAVY_NOTES notes; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; $(nproc) CPUs; $WORKERS polling threads$([ "$STORE" = postgres ] && echo ", $POOL store connections")"
 {
 	printf 'route\trequests/s\tp50\tp99\terrors\tpeak RSS\tserver CPU/req\n'
 	printf '%s\n' "${ROWS[@]}"
@@ -726,9 +730,9 @@ mkdir -p "$RESULTS_DIR"
 commit=$(git -C "$BENCH_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)
 version=$("$CRM" version 2>/dev/null | head -n 1 || echo unknown)
 {
-	printf '{"generatedAt":"%s","commit":"%s","version":"%s","store":"%s","storeVersion":"%s","cpus":%s,' \
+	printf '{"generatedAt":"%s","commit":"%s","version":"%s","store":"%s","storeVersion":"%s","cpus":%s,"workerThreads":%s,"dbPoolSize":%s,' \
 		"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(json_str "$commit")" "$(json_str "$version")" \
-		"$STORE" "$(json_str "$STORE_NAME")" "$(nproc)"
+		"$STORE" "$(json_str "$STORE_NAME")" "$(nproc)" "$WORKERS" "$([ "$STORE" = postgres ] && echo "$POOL" || echo null)"
 	printf '"wrk":{"threads":%s,"connections":%s,"duration":"%s","warmup":"%s"},' \
 		"$THREADS" "$CONNECTIONS" "$DURATION" "$WARMUP"
 	printf '"data":{"users":%s,"contacts":%s,"generateSeconds":%s,"heavy":{"contacts":%s,"interactions":%s,"notes":%s,"generateSeconds":%s}},"routes":[' \

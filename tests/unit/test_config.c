@@ -188,6 +188,17 @@ TEST(derived_defaults)
 	CHECK(c.smtp_user == NULL);
 	config_free(&c);
 
+	/* With PostgreSQL, twice the CPUs: a polling thread waits for each of its answers; the
+	 * pool follows. */
+	setup();
+	setenv("DATABASE_URL", "postgresql://u@db/crm", 1);
+	load_ok(&c);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	cpus = cpus < 1 ? 1 : cpus > 128 ? 128 : cpus;
+	CHECK_INT(c.worker_threads, 2 * cpus);
+	CHECK_INT(c.db_pool_size, 2 * cpus);
+	config_free(&c);
+
 	setup();
 	setenv("SMTP_URL", "smtps://user:pw@mail.example.com:465", 1);
 	setenv("SMTP_TLS", "none", 1);
