@@ -389,6 +389,18 @@ describe(`contacts: plan limit [${STORE}]`, () => {
 		assert.equal((await u.list('includeTotal=true')).page.total, 6);
 	});
 
+	test('a bulk delete makes room for as many contacts as it removed, and no more', async () => {
+		const u = await newUser(S.api, 'plan');
+		const ids = [];
+		for (let i = 0; i < 3; i++) ids.push((await u.create({ firstName: `B${i}` })).id);
+		assertError(await u.post('/contacts', { firstName: 'Over' }), 402, 'plan_limit_reached');
+		const r = await u.post('/contacts/bulk-delete', { ids: ids.slice(0, 2) });
+		assert.equal(r.status, 200, show(r));
+		for (let i = 0; i < 2; i++) assert.equal((await u.post('/contacts', { firstName: `Refill${i}` })).status, 201);
+		assertError(await u.post('/contacts', { firstName: 'Over again' }), 402, 'plan_limit_reached');
+		assert.equal((await u.list('includeTotal=true')).page.total, 3);
+	});
+
 	test('PREMIUM stops at the hard cap of 100,000 contacts with 409 limit_exceeded', async () => {
 		const u = await newUser(S.api, 'cap');
 		await makeAdmin(S.srv, u.ident.email);
