@@ -223,8 +223,8 @@ GEN_SECONDS=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a
 log "data generated in ${GEN_SECONDS}s"
 
 # --- the server -----------------------------------------------------------------------------
-# Its polling threads and store connections as it derives them (WORKER_THREADS: the CPUs, twice
-# the CPUs with PostgreSQL; DB_POOL_SIZE: WORKER_THREADS), for the ceilings and the report.
+# Its polling threads and store connections as it derives them (WORKER_THREADS: the CPUs; with
+# PostgreSQL twice that, up to 32; DB_POOL_SIZE: WORKER_THREADS), for the ceilings and the report.
 read -r WORKERS POOL <<<"$("$CRM" config check 2>/dev/null | awk '{ sub(/^[ \t]+/, "") }
 	/^WORKER_THREADS=/ { split($1, a, "="); w = a[2] } /^DB_POOL_SIZE=/ { split($1, a, "="); p = a[2] }
 	END { print w, p }')"

@@ -42,12 +42,15 @@ static char *cpu_count(const struct config *c)
 
 /* A polling thread waits for each answer of PostgreSQL, so with as many threads as CPUs the
  * CPUs idle while the database works: twice as many served about a quarter more requests/s on
- * the read routes of `make bench` (docs/operations.md). SQLite answers in the thread itself,
- * where more threads than CPUs bought nothing. */
+ * the read routes of `make bench` (docs/operations.md). Doubling stops at 32 threads (never
+ * below the CPU count), so a node opens at most 16 PostgreSQL connections more than with one
+ * thread per CPU. SQLite answers in the thread itself, where more threads bought nothing. */
 static char *worker_threads_default(const struct config *c)
 {
-	long n = cpus_online() * (c->database_url && c->database_url[0] ? 2 : 1);
-	return xasprintf("%ld", n > 256 ? 256 : n);
+	long n = cpus_online();
+	if (c->database_url && c->database_url[0] && n < 32)
+		n = 2 * n < 32 ? 2 * n : 32;
+	return xasprintf("%ld", n);
 }
 
 /* PORT=0 (any free port) has no URL yet: config_set_port re-derives once it is known. */

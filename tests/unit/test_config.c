@@ -188,15 +188,16 @@ TEST(derived_defaults)
 	CHECK(c.smtp_user == NULL);
 	config_free(&c);
 
-	/* With PostgreSQL, twice the CPUs: a polling thread waits for each of its answers; the
-	 * pool follows. */
+	/* With PostgreSQL, twice the CPUs up to 32 (never fewer than the CPUs): a polling thread
+	 * waits for each of its answers; the pool follows. */
 	setup();
 	setenv("DATABASE_URL", "postgresql://u@db/crm", 1);
 	load_ok(&c);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	cpus = cpus < 1 ? 1 : cpus > 128 ? 128 : cpus;
-	CHECK_INT(c.worker_threads, 2 * cpus);
-	CHECK_INT(c.db_pool_size, 2 * cpus);
+	cpus = cpus < 1 ? 1 : cpus > 256 ? 256 : cpus;
+	long threads = cpus >= 32 ? cpus : 2 * cpus < 32 ? 2 * cpus : 32;
+	CHECK_INT(c.worker_threads, threads);
+	CHECK_INT(c.db_pool_size, threads);
 	config_free(&c);
 
 	setup();
