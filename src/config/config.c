@@ -45,12 +45,17 @@ static char *cpu_count(const struct config *c)
  * the read routes of `make bench` (docs/operations.md). Doubling stops at 32 threads (never
  * below the CPU count), so a node opens at most 16 PostgreSQL connections more than with one
  * thread per CPU. SQLite answers in the thread itself, where more threads bought nothing. */
+int config_worker_threads_default(long cpus, bool postgres)
+{
+	if (postgres && cpus < 32)
+		cpus = 2 * cpus < 32 ? 2 * cpus : 32;
+	return (int)cpus;
+}
+
 static char *worker_threads_default(const struct config *c)
 {
-	long n = cpus_online();
-	if (c->database_url && c->database_url[0] && n < 32)
-		n = 2 * n < 32 ? 2 * n : 32;
-	return xasprintf("%ld", n);
+	bool postgres = c->database_url && c->database_url[0];
+	return xasprintf("%d", config_worker_threads_default(cpus_online(), postgres));
 }
 
 /* PORT=0 (any free port) has no URL yet: config_set_port re-derives once it is known. */

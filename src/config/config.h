@@ -132,6 +132,10 @@ char *config_redacted_url(const char *url);
  * (NODE_ENV, STRIPE_MONTHLY_PRICE_ID) are not listed. Lets tests clear the environment. */
 const char *config_var_name(size_t i);
 
+/* WORKER_THREADS' default for a machine of cpus CPUs (1..256): cpus with SQLite; with
+ * PostgreSQL twice that, up to 32 and never below cpus. */
+int config_worker_threads_default(long cpus, bool postgres);
+
 /* mkdir -p: creates path and missing parents with mode (existing ones are left alone).
  * Returns 0, or -1 with errno set. Used for DATA_DIR; the outbox may use it too. */
 int config_mkdir_p(const char *path, mode_t mode);

@@ -195,10 +195,17 @@ TEST(derived_defaults)
 	load_ok(&c);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	cpus = cpus < 1 ? 1 : cpus > 256 ? 256 : cpus;
-	long threads = cpus >= 32 ? cpus : 2 * cpus < 32 ? 2 * cpus : 32;
-	CHECK_INT(c.worker_threads, threads);
-	CHECK_INT(c.db_pool_size, threads);
+	CHECK_INT(c.worker_threads, config_worker_threads_default(cpus, true));
+	CHECK_INT(c.db_pool_size, c.worker_threads);
 	config_free(&c);
+	CHECK_INT(config_worker_threads_default(1, true), 2);
+	CHECK_INT(config_worker_threads_default(2, true), 4);
+	CHECK_INT(config_worker_threads_default(16, true), 32);
+	CHECK_INT(config_worker_threads_default(20, true), 32);
+	CHECK_INT(config_worker_threads_default(64, true), 64);
+	CHECK_INT(config_worker_threads_default(256, true), 256);
+	CHECK_INT(config_worker_threads_default(2, false), 2);
+	CHECK_INT(config_worker_threads_default(64, false), 64);
 
 	setup();
 	setenv("SMTP_URL", "smtps://user:pw@mail.example.com:465", 1);
