@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void put(struct cq_sql *b, const char *fragment)
 {
@@ -90,21 +91,15 @@ static void tag_links(struct cq_sql *b, long long user_id, const struct contact_
 	bind_s(b, q->tag_keys[0]);
 }
 
-/* FROM and the WHERE clause of q's filters (no keyset position). */
-static void where_filters(struct cq_sql *b, long long user_id, const struct contact_query *q,
-			  bool links)
+/* The conditions of q's filters on the contacts c, each " AND …". A search term is a range
+ * of search_terms (user_id, term, contact_id) that gives its contacts (IN), or with probe a
+ * lookup of c's own words in search_terms (user_id, contact_id, term), written as a scalar
+ * subquery: PostgreSQL turns an EXISTS into a join, and chose a hash join, which reads the
+ * whole range and gives up the walk's order (a sort of every walked row, 3 ms on the bench's
+ * heavy account), where a lookup per contact lets the limit stop the walk. */
+static void contact_filters(struct cq_sql *b, long long user_id, const struct contact_query *q,
+			    bool links, bool probe)
 {
-	if (links) {
-		/* CROSS JOIN: SQLite keeps the links as the outer loop (with ANALYZE statistics
-		 * of many small accounts it would otherwise walk the contacts of a large one);
-		 * PostgreSQL plans it as the inner join it is. */
-		put(b, " FROM contact_tags ct CROSS JOIN contacts c WHERE ");
-		tag_links(b, user_id, q);
-		put(b, " AND c.user_id = ? AND c.id = ct.contact_id");
-	} else {
-		put(b, " FROM contacts c WHERE c.user_id = ?");
-	}
-	bind_i(b, user_id);
 	if (q->has_since) {
 		put(b, " AND c.updated_at >= ?");
 		bind_t(b, q->since);
@@ -118,8 +113,11 @@ static void where_filters(struct cq_sql *b, long long user_id, const struct cont
 		bind_s(b, q->email_key);
 	}
 	for (int i = 0; i < q->nterms; i++) {
-		put(b, " AND c.id IN (SELECT s.contact_id FROM search_terms s WHERE s.user_id = ?"
-		       " AND s.term >= ? AND s.term < ?)");
+		put(b, probe ? " AND (SELECT 1 FROM search_terms s WHERE s.user_id = ?"
+			       " AND s.contact_id = c.id AND s.term >= ? AND s.term < ?"
+			       " LIMIT 1) IS NOT NULL"
+			     : " AND c.id IN (SELECT s.contact_id FROM search_terms s"
+			       " WHERE s.user_id = ? AND s.term >= ? AND s.term < ?)");
 		bind_i(b, user_id);
 		bind_s(b, q->term_lo[i]);
 		bind_s(b, q->term_hi[i]);
@@ -136,6 +134,24 @@ static void where_filters(struct cq_sql *b, long long user_id, const struct cont
 		}
 		put(b, ")");
 	}
+}
+
+/* FROM and the WHERE clause of q's filters (no keyset position). */
+static void where_filters(struct cq_sql *b, long long user_id, const struct contact_query *q,
+			  bool links)
+{
+	if (links) {
+		/* CROSS JOIN: SQLite keeps the links as the outer loop (with ANALYZE statistics
+		 * of many small accounts it would otherwise walk the contacts of a large one);
+		 * PostgreSQL plans it as the inner join it is. */
+		put(b, " FROM contact_tags ct CROSS JOIN contacts c WHERE ");
+		tag_links(b, user_id, q);
+		put(b, " AND c.user_id = ? AND c.id = ct.contact_id");
+	} else {
+		put(b, " FROM contacts c WHERE c.user_id = ?");
+	}
+	bind_i(b, user_id);
+	contact_filters(b, user_id, q, links, false);
 }
 
 /* The keyset position: rows strictly after the cursor in the sort order. From the links, the
@@ -189,26 +205,39 @@ static void where_after(struct cq_sql *b, const struct contact_query *q, bool li
 	}
 }
 
+/* The sort's columns in order, the id tie-break last (SPEC §9.2). */
+static const char *const SORT_COLS[][3] = {
+    [CSORT_FIRST_NAME] = {"first_name_key", "last_name_key", "id"},
+    [CSORT_LAST_NAME] = {"last_name_key", "first_name_key", "id"},
+    [CSORT_CREATED_AT] = {"created_at", "id", NULL},
+    [CSORT_UPDATED_AT] = {"updated_at", "id", NULL},
+    [CSORT_LAST_CONTACTED] = {"last_contacted", "id", NULL},
+};
+
+/* " ORDER BY" q's sort on the columns of alias (nulls last for lastContacted either way). */
+static void order_on(struct cq_sql *b, const struct contact_query *q, const char *alias)
+{
+	const char *const *cols = SORT_COLS[q->sort];
+	put(b, " ORDER BY ");
+	for (int i = 0; i < 3 && cols[i]; i++) {
+		if (i > 0)
+			put(b, ", ");
+		put(b, alias);
+		put(b, ".");
+		put(b, cols[i]);
+		if (q->desc)
+			put(b, " DESC");
+		if (q->sort == CSORT_LAST_CONTACTED && i == 0)
+			put(b, " NULLS LAST");
+	}
+}
+
 static void order_by(struct cq_sql *b, const struct contact_query *q, bool links)
 {
-	static const char *const asc[] = {
-	    [CSORT_FIRST_NAME] = " ORDER BY c.first_name_key, c.last_name_key, c.id",
-	    [CSORT_LAST_NAME] = " ORDER BY c.last_name_key, c.first_name_key, c.id",
-	    [CSORT_CREATED_AT] = " ORDER BY c.created_at, c.id",
-	    [CSORT_UPDATED_AT] = " ORDER BY c.updated_at, c.id",
-	    [CSORT_LAST_CONTACTED] = " ORDER BY c.last_contacted NULLS LAST, c.id",
-	};
-	static const char *const desc[] = {
-	    [CSORT_FIRST_NAME] = " ORDER BY c.first_name_key DESC, c.last_name_key DESC, c.id DESC",
-	    [CSORT_LAST_NAME] = " ORDER BY c.last_name_key DESC, c.first_name_key DESC, c.id DESC",
-	    [CSORT_CREATED_AT] = " ORDER BY c.created_at DESC, c.id DESC",
-	    [CSORT_UPDATED_AT] = " ORDER BY c.updated_at DESC, c.id DESC",
-	    [CSORT_LAST_CONTACTED] = " ORDER BY c.last_contacted DESC NULLS LAST, c.id DESC",
-	};
 	if (links) /* the index's order */
 		put(b, " ORDER BY ct.last_contacted DESC NULLS LAST, ct.contact_id DESC");
 	else
-		put(b, q->desc ? desc[q->sort] : asc[q->sort]);
+		order_on(b, q, "c");
 }
 
 static void limit(struct cq_sql *b, const struct contact_query *q)
@@ -221,11 +250,64 @@ static void limit(struct cq_sql *b, const struct contact_query *q)
 	bind_i(b, q->limit);
 }
 
+bool cq_walks(const struct contact_query *q)
+{
+	return q->nterms > 0 && !by_links(q);
+}
+
+/* CQ_WALK: the first CQ_WALK_ROWS contacts after the keyset position in the sort's index
+ * order, each tested against the filters, its search terms by a lookup of its own words; the
+ * limit stops the walk at the page's last row. */
+static void build_walk(struct cq_sql *b, long long user_id, const struct contact_query *q)
+{
+	put(b, " FROM (SELECT * FROM contacts c WHERE c.user_id = ?");
+	bind_i(b, user_id);
+	where_after(b, q, false);
+	order_on(b, q, "c");
+	put(b, " LIMIT " CQ_STR(CQ_WALK_ROWS) ") c WHERE c.user_id = ?");
+	bind_i(b, user_id);
+	contact_filters(b, user_id, q, false, true);
+	order_on(b, q, "c");
+	limit(b, q);
+}
+
+/* CQ_MATCHES: every contact the filters find (the search terms' ranges first), with its sort
+ * columns, materialised, so that no plan can read them in an index's order instead; the page
+ * is sorted from those columns, then each of its rows read by primary key. */
+static void build_matches(struct cq_sql *b, const char *cols, long long user_id,
+			  const struct contact_query *q)
+{
+	put(b, "WITH m AS MATERIALIZED (SELECT c.id");
+	for (int i = 0; i < 3 && SORT_COLS[q->sort][i]; i++)
+		if (strcmp(SORT_COLS[q->sort][i], "id") != 0) {
+			put(b, ", c.");
+			put(b, SORT_COLS[q->sort][i]);
+		}
+	where_filters(b, user_id, q, false);
+	where_after(b, q, false);
+	put(b, ") SELECT ");
+	put(b, cols);
+	put(b, " FROM (SELECT * FROM m");
+	order_on(b, q, "m");
+	limit(b, q);
+	put(b, ") m CROSS JOIN contacts c WHERE c.user_id = ? AND c.id = m.id");
+	bind_i(b, user_id);
+	order_on(b, q, "m");
+}
+
 void cq_build_page(struct cq_sql *b, const char *cols, long long user_id,
 		   const struct contact_query *q)
 {
+	if (b->phase == CQ_MATCHES) {
+		build_matches(b, cols, user_id, q);
+		return;
+	}
 	put(b, "SELECT ");
 	put(b, cols);
+	if (b->phase == CQ_WALK) {
+		build_walk(b, user_id, q);
+		return;
+	}
 	if (links_first(q, b->limit_links)) {
 		put(b, " FROM (SELECT ct.user_id, ct.contact_id, ct.last_contacted"
 		       " FROM contact_tags ct WHERE ");

@@ -118,12 +118,21 @@ int pg_contacts_select_page(struct db *db, long long user_id, const struct conta
 	*rows = NULL;
 	*tags = NULL;
 	*ntags = 0;
-	struct cq_sql b = {.limit_links = true};
-	cq_build_page(&b, PAGE_COLS, user_id, q);
+	struct cq_sql b = {.limit_links = true, .phase = cq_walks(q) ? CQ_WALK : CQ_ONE};
 	int rc;
-	PGresult *r = run_built(db, &b, q, &rc);
-	if (!r)
-		return rc;
+	PGresult *r;
+	/* A walk short of the page: the page from the matches instead (contact_query_sql.h). That
+	 * statement alone makes the page, so the two need no common snapshot. */
+	for (;;) {
+		cq_build_page(&b, PAGE_COLS, user_id, q);
+		r = run_built(db, &b, q, &rc);
+		if (!r)
+			return rc;
+		if (b.phase != CQ_WALK || rc >= q->limit)
+			break;
+		PQclear(r);
+		b = (struct cq_sql){.limit_links = true, .phase = CQ_MATCHES};
+	}
 	int n = rc < q->limit ? rc : q->limit;
 	if (n == 0) { /* no rows: no array, as on SQLite */
 		PQclear(r);

@@ -1,0 +1,117 @@
+/* The contact listing's SELECT (store/contact_query_sql.c): which pages are built in two
+ * phases, the text of each phase for a search (bench/run.sh runs the same text against the
+ * store), one bound value per '?', and the sort written the same way for every phase. */
+#include <stdbool.h>
+#include <string.h>
+
+#include "store/contact_query_sql.h"
+#include "test.h"
+
+static const char *const LO[] = {"ann", "odd"};
+static const char *const HI[] = {"ano", "ode"};
+static const char *const TAGS[] = {"tag 3"};
+
+static int placeholders(const char *sql)
+{
+	int n = 0;
+	for (; *sql; sql++)
+		n += *sql == '?';
+	return n;
+}
+
+/* Builds q's page in phase; checks one value per '?'; returns the text (owned by b). */
+static const char *build(struct cq_sql *b, enum cq_phase phase, const struct contact_query *q)
+{
+	*b = (struct cq_sql){.phase = phase, .limit_links = true};
+	cq_build_page(b, "c.id", 7, q);
+	CHECK_INT(placeholders(b->sql.data), b->n);
+	return b->sql.data;
+}
+
+TEST(a_search_outside_a_tags_links_walks)
+{
+	struct contact_query q = {.term_lo = LO, .term_hi = HI, .nterms = 1, .limit = 26};
+	CHECK(cq_walks(&q));
+	q.nterms = 0;
+	CHECK(!cq_walks(&q));
+	/* one tag by -lastContacted is read from the tag's links, with or without terms */
+	q = (struct contact_query){.sort = CSORT_LAST_CONTACTED,
+				   .desc = true,
+				   .term_lo = LO,
+				   .term_hi = HI,
+				   .nterms = 1,
+				   .tag_keys = TAGS,
+				   .ntags = 1,
+				   .limit = 26};
+	CHECK(!cq_walks(&q));
+	q.desc = false; /* a tag filter the other way walks the contacts */
+	CHECK(cq_walks(&q));
+}
+
+TEST(search_phases_text)
+{
+	struct contact_query q = {.term_lo = LO, .term_hi = HI, .nterms = 1, .limit = 26};
+	struct cq_sql b;
+	CHECK_STR(build(&b, CQ_WALK, &q),
+		  "SELECT c.id FROM (SELECT * FROM contacts c WHERE c.user_id = ? ORDER BY"
+		  " c.first_name_key, c.last_name_key, c.id LIMIT 1000) c WHERE c.user_id = ? AND"
+		  " (SELECT 1 FROM search_terms s WHERE s.user_id = ? AND s.contact_id = c.id AND"
+		  " s.term >= ? AND s.term < ? LIMIT 1) IS NOT NULL ORDER BY c.first_name_key,"
+		  " c.last_name_key, c.id LIMIT ?");
+	CHECK_INT(b.n, 6);
+	CHECK(b.v[3].kind == CQ_TEXT && strcmp(b.v[3].s, "ann") == 0);
+	CHECK(b.v[5].kind == CQ_INT && b.v[5].i == 26);
+	cq_free(&b);
+	CHECK_STR(build(&b, CQ_MATCHES, &q),
+		  "WITH m AS MATERIALIZED (SELECT c.id, c.first_name_key, c.last_name_key FROM"
+		  " contacts c WHERE c.user_id = ? AND c.id IN (SELECT s.contact_id FROM"
+		  " search_terms s WHERE s.user_id = ? AND s.term >= ? AND s.term < ?)) SELECT c.id"
+		  " FROM (SELECT * FROM m ORDER BY m.first_name_key, m.last_name_key, m.id LIMIT ?)"
+		  " m CROSS JOIN contacts c WHERE c.user_id = ? AND c.id = m.id ORDER BY"
+		  " m.first_name_key, m.last_name_key, m.id");
+	CHECK_INT(b.n, 6);
+	CHECK(b.v[4].kind == CQ_INT && b.v[4].i == 26);
+	CHECK(b.v[5].kind == CQ_INT && b.v[5].i == 7);
+	cq_free(&b);
+}
+
+TEST(every_phase_sorts_alike_and_keeps_the_keyset)
+{
+	struct contact_query q = {.sort = CSORT_LAST_CONTACTED,
+				  .desc = true,
+				  .term_lo = LO,
+				  .term_hi = HI,
+				  .nterms = 2,
+				  .company_key = "odd works",
+				  .has_after = true,
+				  .after_n = 1700000000000LL,
+				  .after_id = 9,
+				  .limit = 11};
+	const char *order = " ORDER BY c.last_contacted DESC NULLS LAST, c.id DESC";
+	struct cq_sql b;
+	const char *one = build(&b, CQ_ONE, &q);
+	CHECK(strstr(one, order) != NULL);
+	CHECK(strstr(one, "(c.last_contacted, c.id) < (?, ?)") != NULL);
+	cq_free(&b);
+	const char *walk = build(&b, CQ_WALK, &q);
+	CHECK(strstr(walk, order) != NULL);
+	/* the keyset bounds the walk itself, and the filters apply to what it read */
+	CHECK(strstr(walk, "(c.last_contacted, c.id) < (?, ?)) ORDER BY") != NULL);
+	CHECK(strstr(walk, "c.company_key = ?") > strstr(walk, "LIMIT 1000"));
+	cq_free(&b);
+	const char *m = build(&b, CQ_MATCHES, &q);
+	CHECK(strstr(m, "SELECT c.id, c.last_contacted FROM contacts c") != NULL);
+	CHECK(strstr(m, " ORDER BY m.last_contacted DESC NULLS LAST, m.id DESC LIMIT ?") != NULL);
+	cq_free(&b);
+	q.sort = CSORT_LAST_NAME;
+	q.desc = false;
+	q.has_after = false;
+	CHECK(strstr(build(&b, CQ_ONE, &q), " ORDER BY c.last_name_key, c.first_name_key, c.id") !=
+	      NULL);
+	cq_free(&b);
+}
+
+int main(void)
+{
+	return run_tests("test_contact_query_sql");
+}
