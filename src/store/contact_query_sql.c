@@ -65,20 +65,29 @@ static bool links_first(const struct contact_query *q, bool limit_links)
 	       q->nterms == 0;
 }
 
+/* A walk (CQ_WALK) with no filter on the contacts but its search terms: its plan is fixed by
+ * its text (the sort's index, at most CQ_WALK_ROWS rows, one lookup per row), so a store may
+ * keep it prepared. */
+static bool plain_walk(const struct cq_sql *b, const struct contact_query *q)
+{
+	return b->phase == CQ_WALK && !q->has_since && !q->company_key && !q->email_key &&
+	       q->ntags == 0;
+}
+
 /* The limit of the default page (SPEC §1.4: 25 contacts and one more, which tells whether a
- * next page exists) is written into the text of a links_first page as a constant, like its
- * fragments; every other limit is bound as a value. PostgreSQL estimates a bound limit as a
- * tenth of the tag's links, so the generic plan of the prepared statement looked ten times
- * dearer than a plan for the actual values, and the statement was planned again on every
- * request (0.3–0.6 ms, as long as running it); with the constant, the generic plan is the plan
- * for any values, and PostgreSQL keeps it (bench/README.md). */
+ * next page exists) is written into the text of a links_first page or a plain walk as a
+ * constant, like its fragments; every other limit is bound as a value. PostgreSQL estimates a
+ * bound limit as a tenth of the rows, so the generic plan of the prepared statement looked
+ * ten times dearer than a plan for the actual values, and the statement was planned again on
+ * every request (the tag page: 0.3–0.6 ms, as long as running it); with the constant, the
+ * generic plan is the plan for any values, and PostgreSQL keeps it (bench/README.md). */
 #define CQ_PLANNED_LIMIT 26
 #define CQ_STR_(x) #x
 #define CQ_STR(x) CQ_STR_(x)
 
-static bool planned_limit(const struct contact_query *q, bool limit_links)
+static bool planned_limit(const struct cq_sql *b, const struct contact_query *q)
 {
-	return links_first(q, limit_links) && q->limit == CQ_PLANNED_LIMIT;
+	return (links_first(q, b->limit_links) || plain_walk(b, q)) && q->limit == CQ_PLANNED_LIMIT;
 }
 
 /* The links of q's one tag in the account: the condition on contact_tags ct, bound. */
@@ -91,41 +100,52 @@ static void tag_links(struct cq_sql *b, long long user_id, const struct contact_
 	bind_s(b, q->tag_keys[0]);
 }
 
-/* The conditions of q's filters on the contacts c, each " AND …". A search term is a range
+/* Appends one condition: it opens the WHERE clause when *where (then clears it), else " AND ". */
+static void cond(struct cq_sql *b, bool *where, const char *text)
+{
+	put(b, *where ? " WHERE " : " AND ");
+	*where = false;
+	put(b, text);
+}
+
+/* The conditions of q's filters on the contacts c, each " AND …" (with where, the first opens
+ * the WHERE clause). A search term is a range
  * of search_terms (user_id, term, contact_id) that gives its contacts (IN), or with probe a
  * lookup of c's own words in search_terms (user_id, contact_id, term), written as a scalar
  * subquery: PostgreSQL turns an EXISTS into a join, and chose a hash join, which reads the
  * whole range and gives up the walk's order (a sort of every walked row, 3 ms on the bench's
  * heavy account), where a lookup per contact lets the limit stop the walk. */
 static void contact_filters(struct cq_sql *b, long long user_id, const struct contact_query *q,
-			    bool links, bool probe)
+			    bool links, bool probe, bool where)
 {
 	if (q->has_since) {
-		put(b, " AND c.updated_at >= ?");
+		cond(b, &where, "c.updated_at >= ?");
 		bind_t(b, q->since);
 	}
 	if (q->company_key) {
-		put(b, " AND c.company_key = ?");
+		cond(b, &where, "c.company_key = ?");
 		bind_s(b, q->company_key);
 	}
 	if (q->email_key) {
-		put(b, " AND c.email_key = ?");
+		cond(b, &where, "c.email_key = ?");
 		bind_s(b, q->email_key);
 	}
 	for (int i = 0; i < q->nterms; i++) {
-		put(b, probe ? " AND (SELECT 1 FROM search_terms s WHERE s.user_id = ?"
-			       " AND s.contact_id = c.id AND s.term >= ? AND s.term < ?"
-			       " LIMIT 1) IS NOT NULL"
-			     : " AND c.id IN (SELECT s.contact_id FROM search_terms s"
-			       " WHERE s.user_id = ? AND s.term >= ? AND s.term < ?)");
+		cond(b, &where,
+		     probe ? "(SELECT 1 FROM search_terms s WHERE s.user_id = ?"
+			     " AND s.contact_id = c.id AND s.term >= ? AND s.term < ?"
+			     " LIMIT 1) IS NOT NULL"
+			   : "c.id IN (SELECT s.contact_id FROM search_terms s"
+			     " WHERE s.user_id = ? AND s.term >= ? AND s.term < ?)");
 		bind_i(b, user_id);
 		bind_s(b, q->term_lo[i]);
 		bind_s(b, q->term_hi[i]);
 	}
 	if (q->ntags > 0 && !links) {
-		put(b, " AND c.id IN (SELECT ct.contact_id FROM contact_tags ct JOIN tags t"
-		       " ON t.user_id = ct.user_id AND t.id = ct.tag_id WHERE ct.user_id = ?"
-		       " AND t.name_key ?");
+		cond(b, &where,
+		     "c.id IN (SELECT ct.contact_id FROM contact_tags ct JOIN tags t"
+		     " ON t.user_id = ct.user_id AND t.id = ct.tag_id WHERE ct.user_id = ?"
+		     " AND t.name_key ?");
 		bind_i(b, user_id);
 		bind_arr(b, q->tag_keys, q->ntags);
 		if (q->tag_all) {
@@ -151,7 +171,7 @@ static void where_filters(struct cq_sql *b, long long user_id, const struct cont
 		put(b, " FROM contacts c WHERE c.user_id = ?");
 	}
 	bind_i(b, user_id);
-	contact_filters(b, user_id, q, links, false);
+	contact_filters(b, user_id, q, links, false, false);
 }
 
 /* The keyset position: rows strictly after the cursor in the sort order. From the links, the
@@ -242,7 +262,7 @@ static void order_by(struct cq_sql *b, const struct contact_query *q, bool links
 
 static void limit(struct cq_sql *b, const struct contact_query *q)
 {
-	if (planned_limit(q, b->limit_links)) {
+	if (planned_limit(b, q)) {
 		put(b, " LIMIT " CQ_STR(CQ_PLANNED_LIMIT));
 		return;
 	}
@@ -257,18 +277,35 @@ bool cq_walks(const struct contact_query *q)
 
 /* CQ_WALK: the first CQ_WALK_ROWS contacts after the keyset position in the sort's index
  * order, each tested against the filters, its search terms by a lookup of its own words; the
- * limit stops the walk at the page's last row. */
+ * limit stops the walk at the page's last row. The walked rows are the account's (the
+ * subquery is scoped to it): a second user_id condition on them made PostgreSQL estimate a
+ * generic plan's page at one row of a full walk. */
 static void build_walk(struct cq_sql *b, long long user_id, const struct contact_query *q)
 {
 	put(b, " FROM (SELECT * FROM contacts c WHERE c.user_id = ?");
 	bind_i(b, user_id);
 	where_after(b, q, false);
 	order_on(b, q, "c");
-	put(b, " LIMIT " CQ_STR(CQ_WALK_ROWS) ") c WHERE c.user_id = ?");
-	bind_i(b, user_id);
-	contact_filters(b, user_id, q, false, true);
+	put(b, " LIMIT " CQ_STR(CQ_WALK_ROWS) ") c");
+	contact_filters(b, user_id, q, false, true, true);
 	order_on(b, q, "c");
 	limit(b, q);
+}
+
+/* CQ_GATE: the fewest search words any one term's range holds, counted up to CQ_WALK_ROWS
+ * (an index-only range of at most that many entries per term). */
+static void build_gate(struct cq_sql *b, long long user_id, const struct contact_query *q)
+{
+	put(b, "SELECT least(");
+	for (int i = 0; i < q->nterms; i++) {
+		put(b, i ? ", " : "");
+		put(b, "(SELECT count(*) FROM (SELECT 1 FROM search_terms s WHERE s.user_id = ?"
+		       " AND s.term >= ? AND s.term < ? LIMIT " CQ_STR(CQ_WALK_ROWS) ") s)");
+		bind_i(b, user_id);
+		bind_s(b, q->term_lo[i]);
+		bind_s(b, q->term_hi[i]);
+	}
+	put(b, ")");
 }
 
 /* CQ_MATCHES: every contact the filters find (the search terms' ranges first), with its sort
@@ -298,6 +335,10 @@ static void build_matches(struct cq_sql *b, const char *cols, long long user_id,
 void cq_build_page(struct cq_sql *b, const char *cols, long long user_id,
 		   const struct contact_query *q)
 {
+	if (b->phase == CQ_GATE) {
+		build_gate(b, user_id, q);
+		return;
+	}
 	if (b->phase == CQ_MATCHES) {
 		build_matches(b, cols, user_id, q);
 		return;
@@ -327,14 +368,26 @@ void cq_build_page(struct cq_sql *b, const char *cols, long long user_id,
 	limit(b, q);
 }
 
-bool cq_stable_name(const struct contact_query *q, bool limit_links, char name[CQ_NAME_MAX])
+bool cq_stable_name(const struct cq_sql *b, const struct contact_query *q, char name[CQ_NAME_MAX])
 {
-	if (!by_links(q) || q->nterms > 0)
-		return false;
+	int after = q->has_after ? 1 + q->after_null : 0;
+	if (b->phase == CQ_GATE) { /* an index range per term, whatever the values */
+		snprintf(name, CQ_NAME_MAX, "contacts_gate_%d", q->nterms);
+		return true;
+	}
 	/* every fragment the text of such a page may hold */
+	if (b->phase == CQ_WALK) {
+		/* the default page only: at most 5 sorts × 2 directions × 10 terms × 3 keysets */
+		if (!planned_limit(b, q))
+			return false;
+		snprintf(name, CQ_NAME_MAX, "contacts_walk_%d%d_%d_%d", (int)q->sort, q->desc,
+			 q->nterms, after);
+		return true;
+	}
+	if (b->phase != CQ_ONE || !by_links(q) || q->nterms > 0)
+		return false;
 	snprintf(name, CQ_NAME_MAX, "contacts_by_tag_%d%d%d%d%d", q->has_since,
-		 q->company_key != NULL, q->email_key != NULL, q->has_after ? 1 + q->after_null : 0,
-		 planned_limit(q, limit_links));
+		 q->company_key != NULL, q->email_key != NULL, after, planned_limit(b, q));
 	return true;
 }
 

@@ -30,20 +30,22 @@ struct cq_value {
 	int narr;
 };
 
-/* On PostgreSQL a page of a search (cq_walks) takes one or two statements, so that its cost is
- * bounded by neither the account's size nor where the matches fall in the sort order: CQ_WALK
- * reads the first CQ_WALK_ROWS contacts after the keyset position in the sort's index order and
- * keeps those that match (a search that matches many contacts finds its page there); if that
- * gives fewer rows than the page's limit, CQ_MATCHES replaces it, from every contact the filters
- * find (the search terms' ranges), sorted. A single statement leaves the choice to the planner,
- * which assumes matches spread evenly through the sort order: q=zoe on the bench's heavy
- * account (100,000 contacts, 3,846 of them named Zoe, the last first name in the sort) walked
- * 96,180 contacts by first name, probing each one's words, to find 26 (372 ms; the two phases:
- * 19 ms). SQLite builds the single statement (CQ_ONE): it walks the sort's index and tests each
- * contact against the terms' ranges read once into a list, about 80 ns a contact (q=zoe 16 ms),
- * where its walk phase sorted the walked rows in a temporary B-tree (4–5 ms for q=ann instead
- * of 1 ms; bench/README.md). */
-enum cq_phase { CQ_ONE, CQ_WALK, CQ_MATCHES };
+/* On PostgreSQL a page of a search (cq_walks) takes two or three statements, so that its cost
+ * is bounded by neither the account's size nor where the matches fall in the sort order.
+ * CQ_GATE counts each term's search words up to CQ_WALK_ROWS: when one term has fewer, the
+ * page is read from its matches (CQ_MATCHES: every contact the filters find, the terms' ranges
+ * first, sorted). Otherwise CQ_WALK reads the first CQ_WALK_ROWS contacts after the keyset
+ * position in the sort's index order and keeps those that match, which finds the page of a
+ * search that matches many contacts spread through the order; when that gives fewer rows than
+ * the page's limit, CQ_MATCHES replaces it. A single statement leaves the choice to the
+ * planner, which assumes matches spread evenly through the sort order: q=zoe on the bench's
+ * heavy account (100,000 contacts, 3,846 of them named Zoe, the last first name in the sort)
+ * walked 96,180 contacts by first name, probing each one's words, to find 26 (372 ms; now
+ * 19 ms). SQLite builds the single statement (CQ_ONE): it walks the sort's index and tests
+ * each contact against the terms' ranges read once into a list, about 80 ns a contact (q=zoe
+ * 16 ms), where its walk phase sorted the walked rows in a temporary B-tree (4–5 ms for q=ann
+ * instead of 1 ms; bench/README.md). */
+enum cq_phase { CQ_ONE, CQ_GATE, CQ_WALK, CQ_MATCHES };
 #define CQ_WALK_ROWS 1000
 
 struct cq_sql {
@@ -59,20 +61,21 @@ struct cq_sql {
 	bool limit_links;
 };
 
-/* "SELECT <cols>" and the rest of one page of q for user_id (cols name the contact as c).
- * Strings of q are referenced, not copied. */
+/* "SELECT <cols>" and the rest of one page of q for user_id (cols name the contact as c), or
+ * for CQ_GATE the one count (cols unused). Strings of q are referenced, not copied. */
 void cq_build_page(struct cq_sql *b, const char *cols, long long user_id,
 		   const struct contact_query *q);
 /* True when q's page can be built in two phases (enum cq_phase): a search outside a tag's
  * links. */
 bool cq_walks(const struct contact_query *q);
-/* When the best plan of q's page is the same whatever its values (one tag by -lastContacted,
- * read from the tag's links, and no search terms), writes into name a statement name for the
- * shape of its text (as built with that limit_links), the same for every q of that shape,
- * and returns true: a store may then keep it prepared. False for every other page, whose best
- * plan depends on the values. */
+/* When the best plan of the page b is built for (its phase and limit_links, set) is the same
+ * whatever q's values (one tag by -lastContacted, read from the tag's links, and no search
+ * terms; or the default page's walk with no filter but its terms), writes into name a
+ * statement name for the shape of its text, the same for every q of that shape, and returns
+ * true: a store may then keep it prepared. False for every other page, whose best plan
+ * depends on the values. */
 #define CQ_NAME_MAX 40
-bool cq_stable_name(const struct contact_query *q, bool limit_links, char name[CQ_NAME_MAX]);
+bool cq_stable_name(const struct cq_sql *b, const struct contact_query *q, char name[CQ_NAME_MAX]);
 /* "SELECT count(*)" over q's filters (no keyset position, no limit). */
 void cq_build_count(struct cq_sql *b, long long user_id, const struct contact_query *q);
 void cq_free(struct cq_sql *b);

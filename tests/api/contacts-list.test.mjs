@@ -447,12 +447,13 @@ describe(`contacts listing [${STORE}]`, () => {
 	});
 });
 
-// On PostgreSQL a search page first walks the contacts in the sort's order up to a bound (1,000
-// rows, after the cursor) and falls back to reading every match when the walk is short of a
-// page (src/store/contact_query_sql.h); SQLite answers from one statement. On an account of
-// more contacts than that bound, the matches sort either after all the others or before them,
-// depending on the sort; every sort must page through exactly the same matches in its own
-// order, on both stores.
+// On PostgreSQL a search page is read from its matches when one term has fewer than 1,000
+// search words (q=zelda); otherwise it first walks the contacts in the sort's order up to 1,000
+// rows after the cursor, and reads the page from every match when that walk is short of a page
+// (q=kx: 30 contacts with 40 such words each, all sorting after the 1,010 others by firstName);
+// see src/store/contact_query_sql.h. SQLite answers from one statement. The matches sort either
+// after all the others or before them, depending on the sort; every sort must page through
+// exactly the same matches in its own order, on both stores.
 describe(`contacts listing: a search on an account larger than its first walk [${STORE}]`, () => {
 	const FILLERS = 1010;
 	const TARGETS = 30;
@@ -465,7 +466,10 @@ describe(`contacts listing: a search on an account larger than its first walk [$
 		const bodies = [];
 		for (let i = 0; i < FILLERS; i++) bodies.push({ firstName: 'Aaron', lastName: `Filler ${String(i).padStart(4, '0')}` });
 		for (let i = 0; i < TARGETS; i++) {
-			bodies.push({ firstName: 'Zelda', lastName: `Target ${String(i).padStart(2, '0')}`, company: i % 2 ? 'Odd Works' : 'Even Works' });
+			bodies.push({
+				firstName: 'Zelda', lastName: `Target ${String(i).padStart(2, '0')}`, company: i % 2 ? 'Odd Works' : 'Even Works',
+				jobRole: Array.from({ length: 40 }, (_, k) => `kx${String(k).padStart(2, '0')}`).join(' '),
+			});
 		}
 		const made = [];
 		for (let i = 0; i < bodies.length; i += 8) made.push(...(await Promise.all(bodies.slice(i, i + 8).map((b) => u.create(b)))));
@@ -482,16 +486,20 @@ describe(`contacts listing: a search on an account larger than its first walk [$
 		const expected = {
 			firstName: ids(byName), lastName: ids(byName), createdAt: ids(byId), updatedAt: ids(byId), lastContacted: ids(byId),
 		};
-		for (const [sort, want] of Object.entries(expected)) {
-			assert.deepEqual(ids(await u.listAll(`q=zelda&sort=${sort}`, 7)), want, `sort=${sort}`);
-			// nulls stay last for -lastContacted; none has one, so the ids descend
-			assert.deepEqual(ids(await u.listAll(`q=zelda&sort=-${sort}`, 7)), [...want].reverse(), `sort=-${sort}`);
+		for (const q of ['zelda', 'kx']) {
+			for (const [sort, want] of Object.entries(expected)) {
+				assert.deepEqual(ids(await u.listAll(`q=${q}&sort=${sort}`, 7)), want, `q=${q}&sort=${sort}`);
+				// nulls stay last for -lastContacted; none has one, so the ids descend
+				assert.deepEqual(ids(await u.listAll(`q=${q}&sort=-${sort}`, 7)), [...want].reverse(), `q=${q}&sort=-${sort}`);
+			}
 		}
-		const first = await u.list('q=zelda&includeTotal=true');
-		assert.deepEqual(ids(first.data), expected.firstName.slice(0, 25));
-		assert.equal(first.page.total, TARGETS);
-		assert.equal(first.page.hasMore, true);
-		for (const c of first.data) assertContact(c);
+		for (const q of ['zelda', 'kx']) {
+			const first = await u.list(`q=${q}&includeTotal=true`);
+			assert.deepEqual(ids(first.data), expected.firstName.slice(0, 25), `q=${q}`);
+			assert.equal(first.page.total, TARGETS);
+			assert.equal(first.page.hasMore, true);
+			for (const c of first.data) assertContact(c);
+		}
 	});
 
 	test('several terms, a term with one match, a term with none, and a term matching the others', async () => {

@@ -52,16 +52,29 @@ TEST(search_phases_text)
 {
 	struct contact_query q = {.term_lo = LO, .term_hi = HI, .nterms = 1, .limit = 26};
 	struct cq_sql b;
-	CHECK_STR(build(&b, CQ_WALK, &q),
-		  "SELECT c.id FROM (SELECT * FROM contacts c WHERE c.user_id = ? ORDER BY"
-		  " c.first_name_key, c.last_name_key, c.id LIMIT 1000) c WHERE c.user_id = ? AND"
-		  " (SELECT 1 FROM search_terms s WHERE s.user_id = ? AND s.contact_id = c.id AND"
-		  " s.term >= ? AND s.term < ? LIMIT 1) IS NOT NULL ORDER BY c.first_name_key,"
-		  " c.last_name_key, c.id LIMIT ?");
-	CHECK_INT(b.n, 6);
-	CHECK(b.v[3].kind == CQ_TEXT && strcmp(b.v[3].s, "ann") == 0);
-	CHECK(b.v[5].kind == CQ_INT && b.v[5].i == 26);
+	CHECK_STR(
+	    build(&b, CQ_WALK, &q),
+	    "SELECT c.id FROM (SELECT * FROM contacts c WHERE c.user_id = ? ORDER BY"
+	    " c.first_name_key, c.last_name_key, c.id LIMIT 1000) c WHERE (SELECT 1 FROM"
+	    " search_terms s WHERE s.user_id = ? AND s.contact_id = c.id AND s.term >= ? AND"
+	    " s.term < ? LIMIT 1) IS NOT NULL ORDER BY c.first_name_key, c.last_name_key, c.id"
+	    " LIMIT 26");
+	CHECK_INT(b.n, 4);
+	CHECK(b.v[2].kind == CQ_TEXT && strcmp(b.v[2].s, "ann") == 0);
+	char name[CQ_NAME_MAX];
+	CHECK(cq_stable_name(&b, &q, name)); /* the default page's walk stays prepared */
+	CHECK_STR(name, "contacts_walk_00_1_0");
 	cq_free(&b);
+	q.limit = 11; /* any other limit is bound, and the walk planned for its values */
+	CHECK(strstr(build(&b, CQ_WALK, &q), ", c.id LIMIT ?") != NULL);
+	CHECK(!cq_stable_name(&b, &q, name));
+	cq_free(&b);
+	q.limit = 26;
+	q.company_key = "odd works"; /* so is a walk with other filters */
+	CHECK(strstr(build(&b, CQ_WALK, &q), ") c WHERE c.company_key = ? AND (SELECT 1") != NULL);
+	CHECK(!cq_stable_name(&b, &q, name));
+	cq_free(&b);
+	q.company_key = NULL;
 	CHECK_STR(build(&b, CQ_MATCHES, &q),
 		  "WITH m AS MATERIALIZED (SELECT c.id, c.first_name_key, c.last_name_key FROM"
 		  " contacts c WHERE c.user_id = ? AND c.id IN (SELECT s.contact_id FROM"
@@ -72,6 +85,23 @@ TEST(search_phases_text)
 	CHECK_INT(b.n, 6);
 	CHECK(b.v[4].kind == CQ_INT && b.v[4].i == 26);
 	CHECK(b.v[5].kind == CQ_INT && b.v[5].i == 7);
+	CHECK(!cq_stable_name(&b, &q, name)); /* planned for its values */
+	cq_free(&b);
+}
+
+TEST(the_gate_counts_each_terms_words_up_to_a_walk)
+{
+	struct contact_query q = {.term_lo = LO, .term_hi = HI, .nterms = 2, .limit = 26};
+	struct cq_sql b;
+	CHECK_STR(build(&b, CQ_GATE, &q),
+		  "SELECT least((SELECT count(*) FROM (SELECT 1 FROM search_terms s WHERE"
+		  " s.user_id = ? AND s.term >= ? AND s.term < ? LIMIT 1000) s), (SELECT count(*)"
+		  " FROM (SELECT 1 FROM search_terms s WHERE s.user_id = ? AND s.term >= ? AND"
+		  " s.term < ? LIMIT 1000) s))");
+	CHECK(b.v[4].kind == CQ_TEXT && strcmp(b.v[4].s, "odd") == 0);
+	char name[CQ_NAME_MAX];
+	CHECK(cq_stable_name(&b, &q, name));
+	CHECK_STR(name, "contacts_gate_2");
 	cq_free(&b);
 }
 

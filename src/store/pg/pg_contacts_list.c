@@ -63,7 +63,7 @@ static PGresult *run_built(struct db *db, struct cq_sql *b, const struct contact
 	}
 	cq_free(b);
 	char name[CQ_NAME_MAX];
-	PGresult *r = q && cq_stable_name(q, b->limit_links, name)
+	PGresult *r = q && cq_stable_name(b, q, name)
 			  ? pg_exec_prepared(db, name, sql.data, p.n, p.v, rc)
 			  : pg_exec_params(db, sql.data, p.n, p.v, rc);
 	buf_free(&sql);
@@ -112,26 +112,54 @@ static int read_page_tags(const char *text, long long contact_id, struct tag_ref
 	return 0;
 }
 
+/* Runs b, a statement of one number, into *v (0 without a row); 1, or a negative ST_*. */
+static int run_number(struct db *db, struct cq_sql *b, const struct contact_query *q, long long *v)
+{
+	int rc;
+	PGresult *r = run_built(db, b, q, &rc);
+	if (!r)
+		return rc;
+	*v = rc > 0 ? pg_get_i64(r, 0, 0) : 0;
+	PQclear(r);
+	return 1;
+}
+
+/* The first statement of a search's page (contact_query_sql.h): its matches when one term has
+ * fewer search words than a walk has rows, else the walk. */
+static int search_phase(struct db *db, long long user_id, const struct contact_query *q,
+			enum cq_phase *phase)
+{
+	struct cq_sql b = {.phase = CQ_GATE};
+	cq_build_page(&b, NULL, user_id, q);
+	long long words = 0;
+	int rc = run_number(db, &b, q, &words);
+	*phase = words < CQ_WALK_ROWS ? CQ_MATCHES : CQ_WALK;
+	return rc;
+}
+
 int pg_contacts_select_page(struct db *db, long long user_id, const struct contact_query *q,
 			    struct contact_row **rows, struct tag_ref **tags, int *ntags)
 {
 	*rows = NULL;
 	*tags = NULL;
 	*ntags = 0;
-	struct cq_sql b = {.limit_links = true, .phase = cq_walks(q) ? CQ_WALK : CQ_ONE};
 	int rc;
-	PGresult *r;
+	enum cq_phase phase = CQ_ONE;
+	if (cq_walks(q) && (rc = search_phase(db, user_id, q, &phase)) < 0)
+		return rc;
 	/* A walk short of the page: the page from the matches instead (contact_query_sql.h). That
-	 * statement alone makes the page, so the two need no common snapshot. */
+	 * statement alone makes the page, so the statements need no common snapshot. */
+	PGresult *r;
 	for (;;) {
+		struct cq_sql b = {.limit_links = true, .phase = phase};
 		cq_build_page(&b, PAGE_COLS, user_id, q);
 		r = run_built(db, &b, q, &rc);
 		if (!r)
 			return rc;
-		if (b.phase != CQ_WALK || rc >= q->limit)
+		if (phase != CQ_WALK || rc >= q->limit)
 			break;
 		PQclear(r);
-		b = (struct cq_sql){.limit_links = true, .phase = CQ_MATCHES};
+		phase = CQ_MATCHES;
 	}
 	int n = rc < q->limit ? rc : q->limit;
 	if (n == 0) { /* no rows: no array, as on SQLite */
@@ -164,11 +192,5 @@ int pg_contacts_count_matching(struct db *db, long long user_id, const struct co
 {
 	struct cq_sql b = {0};
 	cq_build_count(&b, user_id, q);
-	int rc;
-	PGresult *r = run_built(db, &b, NULL, &rc);
-	if (!r)
-		return rc;
-	*count = rc > 0 ? pg_get_i64(r, 0, 0) : 0;
-	PQclear(r);
-	return 1;
+	return run_number(db, &b, NULL, count);
 }
