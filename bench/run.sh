@@ -43,6 +43,9 @@ ROUTES=(
 	"interactions_create|POST|/api/v1/interactions|interactions.lua"
 	"contact_get|GET|/api/v1/contacts/{contactId}|bearer.lua"
 	"contacts_search|GET|/api/v1/contacts?q=ann|bearer_heavy.lua"
+	# Zoe is the last of the 26 first names: by firstName every match sorts after 96,000
+	# others, so the page comes from all 3,846 matches, not from the walk (cq_phase).
+	"contacts_search_late|GET|/api/v1/contacts?q=zoe|bearer_heavy.lua"
 	"contacts_tag|GET|/api/v1/contacts?tag=tag%203&sort=-lastContacted|bearer_heavy.lua"
 	"interactions_page|GET|/api/v1/interactions?limit=100|bearer_heavy.lua"
 	"contacts_create|POST|/api/v1/contacts|contacts_create.lua"
@@ -482,9 +485,22 @@ done
 HEAVY_UID=$(sql_bench "SELECT id FROM users WHERE email_key = '$HEAVY_EMAIL'")
 CC_COLS="c.id, c.first_name, c.last_name, c.email, c.phone, c.address, c.company, c.job_role, c.first_name_key, c.last_name_key, c.birthday_year, c.birthday_month, c.birthday_day, c.custom_fields::text, (extract(epoch FROM c.last_contacted) * 1000)::bigint, (extract(epoch FROM c.created_at) * 1000)::bigint, (extract(epoch FROM c.updated_at) * 1000)::bigint"
 TAGS_COL="(SELECT json_agg(json_build_array(t.id, t.name, t.name_key, l.id) ORDER BY t.name_key, t.id)::text FROM contact_tags l JOIN tags t ON t.user_id = l.user_id AND t.id = l.tag_id WHERE l.user_id = c.user_id AND l.contact_id = c.id)"
-search_sql() { # user (twice), term low, term high, limit
-	printf 'SELECT %s, %s FROM contacts c WHERE c.user_id = %s AND c.id IN (SELECT s.contact_id FROM search_terms s WHERE s.user_id = %s AND s.term >= %s AND s.term < %s) ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT %s' \
+# A search page is two or three statements (contact_query_sql.h, enum cq_phase): the count of
+# each term's search words up to 1,000 (gate_sql); with that many, the walk of the first 1,000
+# contacts in the sort's order (search_sql), which gives q=ann its page (prepared, the default
+# page's limit a constant of its text); with fewer, or when the walk is short of a page (q=zoe:
+# every Zoe sorts after them), the page from every match (search_matches_sql, planned for its
+# values).
+gate_sql() { # user, term low, term high
+	printf 'SELECT least((SELECT count(*) FROM (SELECT 1 FROM search_terms s WHERE s.user_id = %s AND s.term >= %s AND s.term < %s LIMIT 1000) s))' "$@"
+}
+search_sql() { # user (twice), term low, term high
+	printf 'SELECT %s, %s FROM (SELECT * FROM contacts c WHERE c.user_id = %s ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT 1000) c WHERE (SELECT 1 FROM search_terms s WHERE s.user_id = %s AND s.contact_id = c.id AND s.term >= %s AND s.term < %s LIMIT 1) IS NOT NULL ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT 26' \
 		"$CC_COLS" "$TAGS_COL" "$@"
+}
+search_matches_sql() { # user (twice), term low, term high, limit, user
+	printf 'WITH m AS MATERIALIZED (SELECT c.id, c.first_name_key, c.last_name_key FROM contacts c WHERE c.user_id = %s AND c.id IN (SELECT s.contact_id FROM search_terms s WHERE s.user_id = %s AND s.term >= %s AND s.term < %s)) SELECT %s, %s FROM (SELECT * FROM m ORDER BY m.first_name_key, m.last_name_key, m.id LIMIT %s) m CROSS JOIN contacts c WHERE c.user_id = %s AND c.id = m.id ORDER BY m.first_name_key, m.last_name_key, m.id' \
+		"$1" "$2" "$3" "$4" "$CC_COLS" "$TAGS_COL" "$5" "$6"
 }
 tag_sql() { # user, user, tag key (the default page's limit is a constant of the text)
 	printf 'SELECT %s, %s FROM (SELECT ct.user_id, ct.contact_id, ct.last_contacted FROM contact_tags ct WHERE ct.user_id = %s AND ct.tag_id = (SELECT t.id FROM tags t WHERE t.user_id = %s AND t.name_key = %s) ORDER BY ct.last_contacted DESC NULLS LAST, ct.contact_id DESC LIMIT 26) ct CROSS JOIN contacts c WHERE c.user_id = ct.user_id AND c.id = ct.contact_id ORDER BY ct.last_contacted DESC NULLS LAST, ct.contact_id DESC' \
@@ -550,20 +566,21 @@ print(c["sub"], c["sid"])' "$BENCH_TOKEN")"
 	FLOOR_LINES+=("GET /contacts/{id}: $(floor_ms "$GET_TPS64" "$C_TPS")")
 
 	# The heavy account's search and tag pages: the session check of pgbench_contact_get.sql,
-	# then the page's statement of search_sql / tag_sql, sent as the server sends it (the search
-	# unprepared, planned for its values; the tag page prepared, cq_stable_name).
+	# then the page's statement of search_sql / tag_sql, sent as the server sends it (both
+	# prepared: cq_stable_name).
 	read -r HEAVY_SID <<<"$(/usr/bin/python3 -c '
 import base64, json, sys
 p = sys.argv[1].split(".")[1]
 print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["sid"])' "$BENCH_HEAVY_TOKEN")"
 	AUTH_SQL=$(grep '^SELECT s.user_id' "$BENCH_DIR/pgbench_contact_get.sql")
-	printf '%s\n%s;\n' "$AUTH_SQL" "$(search_sql '(:uid)::bigint' '(:uid)::bigint' '(:lo)::text' '(:hi)::text' '(:lim)::bigint')" >"$TMP/pgbench_search.sql"
+	printf '%s\n%s;\n%s;\n' "$AUTH_SQL" "$(gate_sql '(:uid)::bigint' '(:lo)::text' '(:hi)::text')" \
+		"$(search_sql '(:uid)::bigint' '(:uid)::bigint' '(:lo)::text' '(:hi)::text')" >"$TMP/pgbench_search.sql"
 	printf '%s\n%s;\n' "$AUTH_SQL" "$(tag_sql '(:uid)::bigint' '(:uid)::bigint' '(:tag)::text')" >"$TMP/pgbench_tag.sql"
 	chmod a+r "$TMP"/pgbench_*.sql
-	HEAVY_ARGS=(-D sid="$HEAVY_SID" -D uid="$HEAVY_UID" -D lo=ann -D hi=ano -D tag='tag 3' -D lim=26)
+	HEAVY_ARGS=(-D sid="$HEAVY_SID" -D uid="$HEAVY_UID" -D lo=ann -D hi=ano -D tag='tag 3')
 	for page in search tag; do
-		mode=extended label="the statements of GET /contacts?q=ann"
-		[ "$page" = tag ] && mode=prepared label="the statements of GET /contacts?tag=tag 3&sort=-lastContacted"
+		mode=prepared label="the statements of GET /contacts?q=ann"
+		[ "$page" = tag ] && label="the statements of GET /contacts?tag=tag 3&sort=-lastContacted"
 		pgbench_ceiling "$page" "$label" "$mode" "$CONNECTIONS" "$TMP/pgbench_$page.sql" "${HEAVY_ARGS[@]}"
 		t64=$C_TPS
 		pgbench_ceiling "${page}Pool" "$label" "$mode" "$POOL" "$TMP/pgbench_$page.sql" "${HEAVY_ARGS[@]}"
@@ -659,7 +676,10 @@ explain() { # name, parameter types, SQL, arguments
 }
 {
 	explain contacts_select_with_tags bigint,bigint "SELECT $CC_COLS, t.id, t.name, t.name_key, ct.id FROM contacts c LEFT JOIN contact_tags ct ON ct.user_id = c.user_id AND ct.contact_id = c.id LEFT JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id WHERE c.user_id = \$1::bigint AND c.id = \$2::bigint ORDER BY t.name_key, t.id" "$BENCH_UID, $BENCH_CONTACT_ID"
-	explain contacts_search bigint,bigint,text,text,bigint "$(search_sql '$1::bigint' '$2::bigint' '$3::text' '$4::text' '$5::bigint')" "$HEAVY_UID, $HEAVY_UID, 'ann', 'ano', 26"
+	explain contacts_search_gate bigint,text,text "$(gate_sql '$1::bigint' '$2::text' '$3::text')" "$HEAVY_UID, 'ann', 'ano'"
+	explain contacts_search bigint,bigint,text,text "$(search_sql '$1::bigint' '$2::bigint' '$3::text' '$4::text')" "$HEAVY_UID, $HEAVY_UID, 'ann', 'ano'"
+	explain contacts_search_zoe_walk bigint,bigint,text,text "$(search_sql '$1::bigint' '$2::bigint' '$3::text' '$4::text')" "$HEAVY_UID, $HEAVY_UID, 'zoe', 'zof'"
+	explain contacts_search_zoe_matches bigint,bigint,text,text,bigint,bigint "$(search_matches_sql '$1::bigint' '$2::bigint' '$3::text' '$4::text' '$5::bigint' '$6::bigint')" "$HEAVY_UID, $HEAVY_UID, 'zoe', 'zof', 26, $HEAVY_UID"
 	explain contacts_tag bigint,bigint,text "$(tag_sql '$1::bigint' '$2::bigint' '$3::text')" "$HEAVY_UID, $HEAVY_UID, 'tag 3'"
 } >"$TMP/explain.sql"
 PGOPTIONS='-c max_parallel_workers_per_gather=0' psql_bench -d bench -f "$TMP/explain.sql" \
@@ -685,6 +705,7 @@ TAG_PAGE_IDS=$(sql_bench "SELECT json_group_array(contact_id) FROM (SELECT ct.co
 {
 	sq_explain contacts_select_with_tags "SELECT $SQ_COLS, t.id, t.name, t.name_key, ct.id FROM contacts c LEFT JOIN contact_tags ct ON ct.user_id = c.user_id AND ct.contact_id = c.id LEFT JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id WHERE c.user_id = ?1 AND c.id = ?2 ORDER BY t.name_key, t.id" "$BENCH_UID" "$BENCH_CONTACT_ID"
 	sq_explain contacts_search "SELECT $SQ_COLS FROM contacts c WHERE c.user_id = ? AND c.id IN (SELECT s.contact_id FROM search_terms s WHERE s.user_id = ? AND s.term >= ? AND s.term < ?) ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT ?" "$HEAVY_UID" "$HEAVY_UID" "'ann'" "'ano'" 26
+	sq_explain contacts_search_zoe "SELECT $SQ_COLS FROM contacts c WHERE c.user_id = ? AND c.id IN (SELECT s.contact_id FROM search_terms s WHERE s.user_id = ? AND s.term >= ? AND s.term < ?) ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT ?" "$HEAVY_UID" "$HEAVY_UID" "'zoe'" "'zof'" 26
 	sq_explain contacts_tag "SELECT $SQ_COLS FROM contact_tags ct CROSS JOIN contacts c WHERE ct.user_id = ? AND ct.tag_id = (SELECT t.id FROM tags t WHERE t.user_id = ? AND t.name_key = ?) AND c.user_id = ? AND c.id = ct.contact_id ORDER BY ct.last_contacted DESC NULLS LAST, ct.contact_id DESC LIMIT ?" "$HEAVY_UID" "$HEAVY_UID" "'tag 3'" "$HEAVY_UID" 26
 	sq_explain contact_tags_select "SELECT ct.contact_id, t.id, t.name, t.name_key, ct.id FROM contact_tags ct JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id WHERE ct.user_id = ?1 AND ct.contact_id IN (SELECT value FROM json_each(?2)) ORDER BY ct.contact_id, t.name_key, t.id" "$HEAVY_UID" "'$TAG_PAGE_IDS'"
 } >"$TMP/explain.sql"
