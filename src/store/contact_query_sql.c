@@ -3,7 +3,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 static void put(struct cq_sql *b, const char *fragment)
 {
@@ -225,31 +224,29 @@ static void where_after(struct cq_sql *b, const struct contact_query *q, bool li
 	}
 }
 
-/* The sort's columns in order, the id tie-break last (SPEC §9.2). */
-static const char *const SORT_COLS[][3] = {
-    [CSORT_FIRST_NAME] = {"first_name_key", "last_name_key", "id"},
-    [CSORT_LAST_NAME] = {"last_name_key", "first_name_key", "id"},
-    [CSORT_CREATED_AT] = {"created_at", "id", NULL},
-    [CSORT_UPDATED_AT] = {"updated_at", "id", NULL},
-    [CSORT_LAST_CONTACTED] = {"last_contacted", "id", NULL},
+/* The sort's key columns in order; the id tie-break follows them (SPEC §9.2). */
+static const char *const SORT_KEYS[][2] = {
+    [CSORT_FIRST_NAME] = {"first_name_key", "last_name_key"},
+    [CSORT_LAST_NAME] = {"last_name_key", "first_name_key"},
+    [CSORT_CREATED_AT] = {"created_at"},
+    [CSORT_UPDATED_AT] = {"updated_at"},
+    [CSORT_LAST_CONTACTED] = {"last_contacted"},
 };
 
 /* " ORDER BY" q's sort on the columns of alias (nulls last for lastContacted either way). */
 static void order_on(struct cq_sql *b, const struct contact_query *q, const char *alias)
 {
-	const char *const *cols = SORT_COLS[q->sort];
+	const char *const *keys = SORT_KEYS[q->sort];
 	put(b, " ORDER BY ");
-	for (int i = 0; i < 3 && cols[i]; i++) {
-		if (i > 0)
-			put(b, ", ");
+	for (int i = 0; i < 2 && keys[i]; i++) {
 		put(b, alias);
 		put(b, ".");
-		put(b, cols[i]);
-		if (q->desc)
-			put(b, " DESC");
-		if (q->sort == CSORT_LAST_CONTACTED && i == 0)
-			put(b, " NULLS LAST");
+		put(b, keys[i]);
+		put(b, q->desc ? " DESC" : "");
+		put(b, q->sort == CSORT_LAST_CONTACTED ? " NULLS LAST, " : ", ");
 	}
+	put(b, alias);
+	put(b, q->desc ? ".id DESC" : ".id");
 }
 
 static void order_by(struct cq_sql *b, const struct contact_query *q, bool links)
@@ -315,11 +312,10 @@ static void build_matches(struct cq_sql *b, const char *cols, long long user_id,
 			  const struct contact_query *q)
 {
 	put(b, "WITH m AS MATERIALIZED (SELECT c.id");
-	for (int i = 0; i < 3 && SORT_COLS[q->sort][i]; i++)
-		if (strcmp(SORT_COLS[q->sort][i], "id") != 0) {
-			put(b, ", c.");
-			put(b, SORT_COLS[q->sort][i]);
-		}
+	for (int i = 0; i < 2 && SORT_KEYS[q->sort][i]; i++) {
+		put(b, ", c.");
+		put(b, SORT_KEYS[q->sort][i]);
+	}
 	where_filters(b, user_id, q, false);
 	where_after(b, q, false);
 	put(b, ") SELECT ");
@@ -370,12 +366,12 @@ void cq_build_page(struct cq_sql *b, const char *cols, long long user_id,
 
 bool cq_stable_name(const struct cq_sql *b, const struct contact_query *q, char name[CQ_NAME_MAX])
 {
-	int after = q->has_after ? 1 + q->after_null : 0;
 	if (b->phase == CQ_GATE) { /* an index range per term, whatever the values */
 		snprintf(name, CQ_NAME_MAX, "contacts_gate_%d", q->nterms);
 		return true;
 	}
 	/* every fragment the text of such a page may hold */
+	int after = q->has_after ? 1 + q->after_null : 0;
 	if (b->phase == CQ_WALK) {
 		/* the default page only: at most 5 sorts × 2 directions × 10 terms × 3 keysets */
 		if (!planned_limit(b, q))
