@@ -42,9 +42,13 @@ struct db;
 struct config;
 struct store;
 
-/* SQL fragments converting bigint Unix ms <-> timestamptz exactly (millisecond precision). */
+/* SQL fragments converting bigint Unix ms <-> timestamptz exactly (millisecond precision). PG_MS
+ * reads the epoch as a double (date_part) rather than numeric (extract, numeric arithmetic since
+ * PostgreSQL 14): a tenth of the bench's tag page (bench/README.md). A timestamp(3) holds whole
+ * milliseconds, and the double is within a thousandth of one of them for any date PostgreSQL
+ * accepts, so the rounding cast gives it exactly. */
 #define PG_TS(param) "('epoch'::timestamptz + (" param ")::bigint * interval '1 millisecond')"
-#define PG_MS(col) "(extract(epoch FROM " col ") * 1000)::bigint"
+#define PG_MS(col) "(date_part('epoch', " col ") * 1000)::bigint"
 
 /* Opens the PostgreSQL store for cfg->database_url without connecting: the pool of
  * cfg->db_pool_size connections (default WORKER_THREADS) is filled on demand and re-made
