@@ -328,13 +328,9 @@ static void build_matches(struct cq_sql *b, const char *cols, long long user_id,
 	order_on(b, q, "m");
 }
 
-void cq_build_page(struct cq_sql *b, const char *cols, long long user_id,
-		   const struct contact_query *q)
+static void build_page(struct cq_sql *b, const char *cols, long long user_id,
+		       const struct contact_query *q)
 {
-	if (b->phase == CQ_GATE) {
-		build_gate(b, user_id, q);
-		return;
-	}
 	if (b->phase == CQ_MATCHES) {
 		build_matches(b, cols, user_id, q);
 		return;
@@ -362,6 +358,26 @@ void cq_build_page(struct cq_sql *b, const char *cols, long long user_id,
 	where_after(b, q, links);
 	order_by(b, q, links);
 	limit(b, q);
+}
+
+void cq_build_page(struct cq_sql *b, const char *cols, long long user_id,
+		   const struct contact_query *q)
+{
+	if (b->phase == CQ_GATE) {
+		build_gate(b, user_id, q);
+		return;
+	}
+	if (!b->join_tags) {
+		build_page(b, cols, user_id, q);
+		return;
+	}
+	put(b, "SELECT p.*, t.id, t.name FROM (");
+	build_page(b, cols, user_id, q);
+	put(b, ") p LEFT JOIN contact_tags l ON l.user_id = ? AND l.contact_id = p.id"
+	       " LEFT JOIN tags t ON t.user_id = l.user_id AND t.id = l.tag_id");
+	bind_i(b, user_id);
+	order_on(b, q, "p");
+	put(b, ", t.name_key, t.id");
 }
 
 bool cq_stable_name(const struct cq_sql *b, const struct contact_query *q, char name[CQ_NAME_MAX])

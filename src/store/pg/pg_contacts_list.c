@@ -1,7 +1,6 @@
 /* PostgreSQL store functions for the contact listing (SPEC §9.2): the SELECT of
  * store/contact_query_sql.c rendered with typed $n parameters, with the page's tags in the same
  * statement. */
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,44 +71,18 @@ static PGresult *run_built(struct db *db, struct cq_sql *b, const struct contact
 	return r;
 }
 
-/* The page's columns: the contact's (PG_CONTACT_COLS) and its tags as one JSON array of
- * [id, name, name_key, link id], by name_key, id (NULL: none). PostgreSQL evaluates the subquery
- * only for the rows the limit keeps (an expensive output column is computed after the sort). */
-#define PAGE_TAGS_COL PG_CONTACT_NCOLS
-#define PAGE_COLS                                                                                  \
-	PG_CONTACT_COLS ", (SELECT json_agg(json_build_array(t.id, t.name, t.name_key, l.id)"      \
-			" ORDER BY t.name_key, t.id)::text FROM contact_tags l JOIN tags t"        \
-			" ON t.user_id = l.user_id AND t.id = l.tag_id"                            \
-			" WHERE l.user_id = c.user_id AND l.contact_id = c.id)"
+/* The page's rows (contact_query_sql.h, join_tags): the contact's columns (PG_CONTACT_COLS),
+ * then its tag's id and name, one row per tag. */
+#define PAGE_TAG_ID PG_CONTACT_NCOLS
+#define PAGE_TAG_NAME (PG_CONTACT_NCOLS + 1)
 
-/* Appends the tags of contact_id from their JSON array text (PAGE_COLS) to *out. */
-static int read_page_tags(const char *text, long long contact_id, struct tag_ref **out, int *n,
-			  int *cap)
+/* The number of contacts in r: its rows, with those of one contact adjacent. */
+static int page_contacts(const PGresult *r, int nrows)
 {
-	json_t *arr = json_loads(text, 0, NULL);
-	if (!json_is_array(arr)) {
-		json_decref(arr);
-		return ST_ERROR;
-	}
-	size_t k;
-	json_t *v;
-	json_array_foreach(arr, k, v)
-	{
-		if (*n == *cap) {
-			*cap = *cap ? *cap * 2 : 32;
-			*out = xrealloc(*out, (size_t)*cap * sizeof **out);
-		}
-		struct tag_ref *t = &(*out)[(*n)++];
-		t->contact_id = contact_id;
-		t->id = json_integer_value(json_array_get(v, 0));
-		const char *name = json_string_value(json_array_get(v, 1));
-		const char *key = json_string_value(json_array_get(v, 2));
-		t->name = xstrdup(name ? name : "");
-		t->name_key = xstrdup(key ? key : "");
-		t->link_id = json_integer_value(json_array_get(v, 3));
-	}
-	json_decref(arr);
-	return 0;
+	int n = 0;
+	for (int i = 0; i < nrows; i++)
+		n += i == 0 || strcmp(PQgetvalue(r, i, 0), PQgetvalue(r, i - 1, 0)) != 0;
+	return n;
 }
 
 /* Runs b, a statement of one number, into *v (0 without a row); 1, or a negative ST_*. */
@@ -150,35 +123,38 @@ int pg_contacts_select_page(struct db *db, long long user_id, const struct conta
 	/* A walk short of the page: the page from the matches instead (contact_query_sql.h). That
 	 * statement alone makes the page, so the statements need no common snapshot. */
 	PGresult *r;
+	int n;
 	for (;;) {
-		struct cq_sql b = {.limit_links = true, .phase = phase};
-		cq_build_page(&b, PAGE_COLS, user_id, q);
+		struct cq_sql b = {.limit_links = true, .join_tags = true, .phase = phase};
+		cq_build_page(&b, PG_CONTACT_COLS, user_id, q);
 		r = run_built(db, &b, q, &rc);
 		if (!r)
 			return rc;
-		if (phase != CQ_WALK || rc >= q->limit)
+		n = page_contacts(r, rc);
+		if (phase != CQ_WALK || n >= q->limit)
 			break;
 		PQclear(r);
 		phase = CQ_MATCHES;
 	}
-	int n = rc < q->limit ? rc : q->limit;
 	if (n == 0) { /* no rows: no array, as on SQLite */
 		PQclear(r);
 		return 0;
 	}
 	struct contact_row *out = xcalloc((size_t)n, sizeof *out);
 	struct tag_ref *tout = NULL;
-	int nt = 0, cap = 0;
-	for (int i = 0; i < n; i++) {
-		pg_read_contact(r, i, &out[i]);
-		if (!PQgetisnull(r, i, PAGE_TAGS_COL) &&
-		    read_page_tags(PQgetvalue(r, i, PAGE_TAGS_COL), out[i].id, &tout, &nt, &cap) <
-			0) {
-			PQclear(r);
-			contact_rows_free(out, n);
-			tag_refs_free(tout, nt);
-			return ST_ERROR;
+	int k = -1, nt = 0, cap = 0;
+	for (int i = 0; i < rc; i++) {
+		if (k < 0 || pg_get_i64(r, i, 0) != out[k].id)
+			pg_read_contact(r, i, &out[++k]);
+		if (PQgetisnull(r, i, PAGE_TAG_ID))
+			continue;
+		if (nt == cap) {
+			cap = cap ? cap * 2 : 32;
+			tout = xrealloc(tout, (size_t)cap * sizeof *tout);
 		}
+		tout[nt++] = (struct tag_ref){.contact_id = out[k].id,
+					      .id = pg_get_i64(r, i, PAGE_TAG_ID),
+					      .name = xstrdup(PQgetvalue(r, i, PAGE_TAG_NAME))};
 	}
 	PQclear(r);
 	*rows = out;
