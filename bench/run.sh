@@ -499,7 +499,7 @@ with_tags() {
 	printf 'SELECT p.*, t.id, t.name FROM (%s) p LEFT JOIN contact_tags l ON l.user_id = %s AND l.contact_id = p.id LEFT JOIN tags t ON t.user_id = l.user_id AND t.id = l.tag_id ORDER BY %s, t.name_key, t.id' "$@"
 }
 search_sql() { # user (twice), term low, term high, user (the tags')
-	with_tags "$(printf 'SELECT %s FROM (SELECT * FROM contacts c WHERE c.user_id = %s ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT 1000) c WHERE (SELECT 1 FROM search_terms s WHERE s.user_id = %s AND s.contact_id = c.id AND s.term >= %s AND s.term < %s LIMIT 1) IS NOT NULL ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT 26' \
+	with_tags "$(printf 'SELECT %s FROM (SELECT c.user_id, c.id, c.first_name_key, c.last_name_key FROM (SELECT c.user_id, c.id, c.first_name_key, c.last_name_key FROM contacts c WHERE c.user_id = %s ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT 1000) c WHERE (SELECT 1 FROM search_terms s WHERE s.user_id = %s AND s.contact_id = c.id AND s.term >= %s AND s.term < %s LIMIT 1) IS NOT NULL ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT 26) w CROSS JOIN contacts c WHERE c.user_id = w.user_id AND c.id = w.id ORDER BY w.first_name_key, w.last_name_key, w.id' \
 		"$CC_COLS" "$1" "$2" "$3" "$4")" "$5" 'p.first_name_key, p.last_name_key, p.id'
 }
 search_matches_sql() { # user (twice), term low, term high, limit, user, user (the tags')

@@ -54,11 +54,13 @@ TEST(search_phases_text)
 	struct cq_sql b;
 	CHECK_STR(
 	    build(&b, CQ_WALK, &q),
-	    "SELECT c.id FROM (SELECT * FROM contacts c WHERE c.user_id = ? ORDER BY"
-	    " c.first_name_key, c.last_name_key, c.id LIMIT 1000) c WHERE (SELECT 1 FROM"
-	    " search_terms s WHERE s.user_id = ? AND s.contact_id = c.id AND s.term >= ? AND"
-	    " s.term < ? LIMIT 1) IS NOT NULL ORDER BY c.first_name_key, c.last_name_key, c.id"
-	    " LIMIT 26");
+	    "SELECT c.id FROM (SELECT c.user_id, c.id, c.first_name_key, c.last_name_key FROM"
+	    " (SELECT c.user_id, c.id, c.first_name_key, c.last_name_key FROM contacts c WHERE"
+	    " c.user_id = ? ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT 1000) c WHERE"
+	    " (SELECT 1 FROM search_terms s WHERE s.user_id = ? AND s.contact_id = c.id AND"
+	    " s.term >= ? AND s.term < ? LIMIT 1) IS NOT NULL ORDER BY c.first_name_key,"
+	    " c.last_name_key, c.id LIMIT 26) w CROSS JOIN contacts c WHERE c.user_id = w.user_id"
+	    " AND c.id = w.id ORDER BY w.first_name_key, w.last_name_key, w.id");
 	CHECK_INT(b.n, 4);
 	CHECK(b.v[2].kind == CQ_TEXT && strcmp(b.v[2].s, "ann") == 0);
 	char name[CQ_NAME_MAX];
@@ -71,7 +73,9 @@ TEST(search_phases_text)
 	cq_free(&b);
 	q.limit = 26;
 	q.company_key = "odd works"; /* so is a walk with other filters */
-	CHECK(strstr(build(&b, CQ_WALK, &q), ") c WHERE c.company_key = ? AND (SELECT 1") != NULL);
+	/* which reads the walked contacts' rows, not only the sort's index */
+	CHECK(strstr(build(&b, CQ_WALK, &q), " FROM (SELECT * FROM contacts c WHERE") != NULL);
+	CHECK(strstr(b.sql.data, ") c WHERE c.company_key = ? AND (SELECT 1") != NULL);
 	CHECK(!cq_stable_name(&b, &q, name));
 	cq_free(&b);
 	q.company_key = NULL;
