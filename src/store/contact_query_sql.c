@@ -11,7 +11,7 @@ static void put(struct cq_sql *b, const char *fragment)
 
 static struct cq_value *value(struct cq_sql *b, enum cq_kind kind)
 {
-	if (b->n >= CQ_MAX_VALUES) /* bounded by the query's limits (§9.2: ≤ 10 terms) */
+	if (b->n >= CQ_MAX_VALUES) /* bounded by the query's limits (§9.2: ≤ 10 tags, ≤ 10 terms) */
 		abort();
 	struct cq_value *v = &b->v[b->n++];
 	*v = (struct cq_value){.kind = kind};
@@ -287,27 +287,9 @@ static void walk_cols(struct cq_sql *b, const struct contact_query *q, const cha
 	}
 }
 
-/* The walk's gate: each term's range holds at least CQ_WALK_ROWS search words, counted up to
- * that many (an index-only range of at most that many entries per term). PostgreSQL evaluates
- * it once, before the walk reads a row (an InitPlan: "One-Time Filter"). */
-static void walk_gate(struct cq_sql *b, long long user_id, const struct contact_query *q)
-{
-	put(b, " AND least(");
-	for (int i = 0; i < q->nterms; i++) {
-		put(b, i ? ", " : "");
-		put(b, "(SELECT count(*) FROM (SELECT 1 FROM search_terms s WHERE s.user_id = ?"
-		       " AND s.term >= ? AND s.term < ? LIMIT " CQ_STR(CQ_WALK_ROWS) ") s)");
-		bind_i(b, user_id);
-		bind_s(b, q->term_lo[i]);
-		bind_s(b, q->term_hi[i]);
-	}
-	put(b, ") >= " CQ_STR(CQ_WALK_ROWS));
-}
-
-/* CQ_WALK: when its gate passes (walk_gate), the first CQ_WALK_ROWS contacts after the keyset
- * position in the sort's index order, each tested against the filters, its search terms by a
- * lookup of its own words; the limit stops the walk at the page's last row, whose contacts are
- * then read by primary key. The
+/* CQ_WALK: the first CQ_WALK_ROWS contacts after the keyset position in the sort's index
+ * order, each tested against the filters, its search terms by a lookup of its own words; the
+ * limit stops the walk at the page's last row, whose contacts are then read by primary key. The
  * walked rows are the account's (the subquery is scoped to it): a second user_id condition on
  * them made PostgreSQL estimate a generic plan's page at one row of a full walk. With no filter
  * but the terms (plain_walk) the walk reads only the sort's index (an index-only scan): a
@@ -324,7 +306,6 @@ static void build_walk(struct cq_sql *b, long long user_id, const struct contact
 		put(b, "*");
 	put(b, " FROM contacts c WHERE c.user_id = ?");
 	bind_i(b, user_id);
-	walk_gate(b, user_id, q);
 	where_after(b, q, false);
 	order_on(b, q, "c");
 	put(b, " LIMIT " CQ_STR(CQ_WALK_ROWS) ") c");
@@ -333,6 +314,22 @@ static void build_walk(struct cq_sql *b, long long user_id, const struct contact
 	limit(b, q);
 	put(b, ") w CROSS JOIN contacts c WHERE c.user_id = w.user_id AND c.id = w.id");
 	order_on(b, q, "w");
+}
+
+/* CQ_GATE: the fewest search words any one term's range holds, counted up to CQ_WALK_ROWS
+ * (an index-only range of at most that many entries per term). */
+static void build_gate(struct cq_sql *b, long long user_id, const struct contact_query *q)
+{
+	put(b, "SELECT least(");
+	for (int i = 0; i < q->nterms; i++) {
+		put(b, i ? ", " : "");
+		put(b, "(SELECT count(*) FROM (SELECT 1 FROM search_terms s WHERE s.user_id = ?"
+		       " AND s.term >= ? AND s.term < ? LIMIT " CQ_STR(CQ_WALK_ROWS) ") s)");
+		bind_i(b, user_id);
+		bind_s(b, q->term_lo[i]);
+		bind_s(b, q->term_hi[i]);
+	}
+	put(b, ")");
 }
 
 /* CQ_MATCHES: every contact the filters find (the search terms' ranges first), with its sort
@@ -393,6 +390,10 @@ static void build_page(struct cq_sql *b, const char *cols, long long user_id,
 void cq_build_page(struct cq_sql *b, const char *cols, long long user_id,
 		   const struct contact_query *q)
 {
+	if (b->phase == CQ_GATE) {
+		build_gate(b, user_id, q);
+		return;
+	}
 	if (!b->join_tags) {
 		build_page(b, cols, user_id, q);
 		return;
@@ -408,6 +409,10 @@ void cq_build_page(struct cq_sql *b, const char *cols, long long user_id,
 
 bool cq_stable_name(const struct cq_sql *b, const struct contact_query *q, char name[CQ_NAME_MAX])
 {
+	if (b->phase == CQ_GATE) { /* an index range per term, whatever the values */
+		snprintf(name, CQ_NAME_MAX, "contacts_gate_%d", q->nterms);
+		return true;
+	}
 	/* every fragment the text of such a page may hold */
 	int after = q->has_after ? 1 + q->after_null : 0;
 	if (b->phase == CQ_WALK) {
