@@ -188,6 +188,40 @@ TEST(a_page_joined_to_its_tags_keeps_its_order)
 	cq_free(&b);
 }
 
+/* Every filter at its limit at once, with a keyset position: the most values a page binds, within
+ * CQ_MAX_VALUES. */
+TEST(a_page_with_every_filter_binds_at_most_its_values)
+{
+	static const char *const lo[10] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"};
+	static const char *const hi[10] = {"b", "c", "d", "e", "f", "g", "h", "i", "j", "k"};
+	static const char *const tags[10] = {"t0", "t1", "t2", "t3", "t4",
+					     "t5", "t6", "t7", "t8", "t9"};
+	struct contact_query q = {.term_lo = lo,
+				  .term_hi = hi,
+				  .nterms = 10,
+				  .tag_keys = tags,
+				  .ntags = 10,
+				  .tag_all = true,
+				  .company_key = "acme",
+				  .email_key = "a@b.c",
+				  .has_since = true,
+				  .has_after = true,
+				  .after_s1 = "x",
+				  .after_s2 = "y",
+				  .after_id = 3,
+				  .limit = 101};
+	static const int most[] = {
+	    [CQ_ONE] = 42, [CQ_GATE] = 30, [CQ_WALK] = 42, [CQ_MATCHES] = 43};
+	for (int phase = CQ_ONE; phase <= CQ_MATCHES; phase++) {
+		struct cq_sql b = {.phase = (enum cq_phase)phase, .join_tags = true};
+		cq_build_page(&b, "c.id", 7, &q);
+		CHECK_INT(placeholders(b.sql.data), b.n);
+		CHECK_INT(b.n, most[phase]);
+		CHECK(b.n <= CQ_MAX_VALUES);
+		cq_free(&b);
+	}
+}
+
 int main(void)
 {
 	return run_tests("test_contact_query_sql");
