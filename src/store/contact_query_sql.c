@@ -272,19 +272,20 @@ bool cq_walks(const struct contact_query *q)
 	return q->nterms > 0 && !by_links(q);
 }
 
-/* The columns a walk carries, of alias: user_id, id and the sort's keys. */
-static void walk_cols(struct cq_sql *b, const struct contact_query *q, const char *alias)
+/* ", c.<key>" for each of the sort's key columns. */
+static void put_sort_keys(struct cq_sql *b, const struct contact_query *q)
 {
-	put(b, alias);
-	put(b, ".user_id, ");
-	put(b, alias);
-	put(b, ".id");
 	for (int i = 0; i < 2 && SORT_KEYS[q->sort][i]; i++) {
-		put(b, ", ");
-		put(b, alias);
-		put(b, ".");
+		put(b, ", c.");
 		put(b, SORT_KEYS[q->sort][i]);
 	}
+}
+
+/* The columns a walk carries: user_id, id and the sort's keys of c. */
+static void walk_cols(struct cq_sql *b, const struct contact_query *q)
+{
+	put(b, "c.user_id, c.id");
+	put_sort_keys(b, q);
 }
 
 /* CQ_WALK: the first CQ_WALK_ROWS contacts after the keyset position in the sort's index
@@ -298,10 +299,10 @@ static void walk_cols(struct cq_sql *b, const struct contact_query *q, const cha
 static void build_walk(struct cq_sql *b, long long user_id, const struct contact_query *q)
 {
 	put(b, " FROM (SELECT ");
-	walk_cols(b, q, "c");
+	walk_cols(b, q);
 	put(b, " FROM (SELECT ");
 	if (plain_walk(b, q))
-		walk_cols(b, q, "c");
+		walk_cols(b, q);
 	else
 		put(b, "*");
 	put(b, " FROM contacts c WHERE c.user_id = ?");
@@ -339,10 +340,7 @@ static void build_matches(struct cq_sql *b, const char *cols, long long user_id,
 			  const struct contact_query *q)
 {
 	put(b, "WITH m AS MATERIALIZED (SELECT c.id");
-	for (int i = 0; i < 2 && SORT_KEYS[q->sort][i]; i++) {
-		put(b, ", c.");
-		put(b, SORT_KEYS[q->sort][i]);
-	}
+	put_sort_keys(b, q);
 	where_filters(b, user_id, q, false);
 	where_after(b, q, false);
 	put(b, ") SELECT ");

@@ -1,6 +1,7 @@
 /* PostgreSQL store functions for the contact listing (SPEC §9.2): the SELECT of
  * store/contact_query_sql.c rendered with typed $n parameters, with the page's tags in the same
  * statement. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,12 +77,18 @@ static PGresult *run_built(struct db *db, struct cq_sql *b, const struct contact
 #define PAGE_TAG_ID PG_CONTACT_NCOLS
 #define PAGE_TAG_NAME (PG_CONTACT_NCOLS + 1)
 
-/* The number of contacts in r: its rows, with those of one contact adjacent. */
+/* Whether row i of r starts a contact (the rows of one contact are adjacent). */
+static bool starts_contact(const PGresult *r, int i)
+{
+	return i == 0 || strcmp(PQgetvalue(r, i, 0), PQgetvalue(r, i - 1, 0)) != 0;
+}
+
+/* The number of contacts in r's nrows rows. */
 static int page_contacts(const PGresult *r, int nrows)
 {
 	int n = 0;
 	for (int i = 0; i < nrows; i++)
-		n += i == 0 || strcmp(PQgetvalue(r, i, 0), PQgetvalue(r, i - 1, 0)) != 0;
+		n += starts_contact(r, i);
 	return n;
 }
 
@@ -144,7 +151,7 @@ int pg_contacts_select_page(struct db *db, long long user_id, const struct conta
 	struct tag_ref *tout = NULL;
 	int k = -1, nt = 0, cap = 0;
 	for (int i = 0; i < rc; i++) {
-		if (k < 0 || pg_get_i64(r, i, 0) != out[k].id)
+		if (starts_contact(r, i))
 			pg_read_contact(r, i, &out[++k]);
 		if (PQgetisnull(r, i, PAGE_TAG_ID))
 			continue;
