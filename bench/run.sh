@@ -485,13 +485,13 @@ done
 HEAVY_UID=$(sql_bench "SELECT id FROM users WHERE email_key = '$HEAVY_EMAIL'")
 CC_COLS="c.id, c.first_name, c.last_name, c.email, c.phone, c.address, c.company, c.job_role, c.first_name_key, c.last_name_key, c.birthday_year, c.birthday_month, c.birthday_day, c.custom_fields::text, (date_part('epoch', c.last_contacted) * 1000)::bigint AS last_contacted, (date_part('epoch', c.created_at) * 1000)::bigint AS created_at, (date_part('epoch', c.updated_at) * 1000)::bigint AS updated_at"
 # A search page is two or three statements (contact_query_sql.h, enum cq_phase): the count of
-# each term's search words up to 1,000 (gate_sql); with that many, the walk of the first 1,000
+# each term's search words up to 250 (gate_sql); with that many, the walk of the first 1,000
 # contacts in the sort's order (search_sql), which gives q=ann its page (prepared, the default
 # page's limit a constant of its text); with fewer, or when the walk is short of a page (q=zoe:
 # every Zoe sorts after them), the page from every match (search_matches_sql, planned for its
 # values).
 gate_sql() { # user, term low, term high
-	printf 'SELECT least((SELECT count(*) FROM (SELECT 1 FROM search_terms s WHERE s.user_id = %s AND s.term >= %s AND s.term < %s LIMIT 1000) s))' "$@"
+	printf 'SELECT least((SELECT count(*) FROM (SELECT 1 FROM search_terms s WHERE s.user_id = %s AND s.term >= %s AND s.term < %s LIMIT 250) s))' "$@"
 }
 # Each page is a subquery joined to its contacts' tags, one row per tag, sorted again
 # (contact_query_sql.h, join_tags): with_tags PAGE USER ORDER.

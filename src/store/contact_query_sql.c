@@ -317,7 +317,7 @@ static void build_walk(struct cq_sql *b, long long user_id, const struct contact
 	order_on(b, q, "w");
 }
 
-/* CQ_GATE: the fewest search words any one term's range holds, counted up to CQ_WALK_ROWS
+/* CQ_GATE: the fewest search words any one term's range holds, counted up to CQ_GATE_WORDS
  * (an index-only range of at most that many entries per term). */
 static void build_gate(struct cq_sql *b, long long user_id, const struct contact_query *q)
 {
@@ -325,7 +325,7 @@ static void build_gate(struct cq_sql *b, long long user_id, const struct contact
 	for (int i = 0; i < q->nterms; i++) {
 		put(b, i ? ", " : "");
 		put(b, "(SELECT count(*) FROM (SELECT 1 FROM search_terms s WHERE s.user_id = ?"
-		       " AND s.term >= ? AND s.term < ? LIMIT " CQ_STR(CQ_WALK_ROWS) ") s)");
+		       " AND s.term >= ? AND s.term < ? LIMIT " CQ_STR(CQ_GATE_WORDS) ") s)");
 		bind_i(b, user_id);
 		bind_s(b, q->term_lo[i]);
 		bind_s(b, q->term_hi[i]);

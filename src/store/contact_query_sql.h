@@ -32,7 +32,7 @@ struct cq_value {
 
 /* On PostgreSQL a page of a search (cq_walks) takes two or three statements, so that its cost
  * is bounded by neither the account's size nor where the matches fall in the sort order.
- * CQ_GATE counts each term's search words up to CQ_WALK_ROWS: when one term has fewer, the
+ * CQ_GATE counts each term's search words up to CQ_GATE_WORDS: when one term has fewer, the
  * page is read from its matches (CQ_MATCHES: every contact the filters find, the terms' ranges
  * first, sorted). Otherwise CQ_WALK reads the first CQ_WALK_ROWS contacts after the keyset
  * position in the sort's index order and keeps those that match, which finds the page of a
@@ -47,6 +47,13 @@ struct cq_value {
  * instead of 1 ms; bench/README.md). */
 enum cq_phase { CQ_ONE, CQ_GATE, CQ_WALK, CQ_MATCHES };
 #define CQ_WALK_ROWS 1000
+/* The walk finds a page of 25 (and one more) when at least one in 40 of its rows matches: in
+ * an account of up to 10,000 contacts, a term of 250 search words spread through it. Counting
+ * up to CQ_WALK_ROWS instead cost every search of a frequent term (the short prefixes a
+ * search-as-you-type sends) a range of 1,000 index entries, a quarter of its time on the
+ * store (q=ann on the bench's heavy account, bench/README.md); a term of 250 to 999 words
+ * that the walk misses costs at most one walk of CQ_WALK_ROWS rows more than before. */
+#define CQ_GATE_WORDS 250
 
 struct cq_sql {
 	struct buf sql;

@@ -447,7 +447,7 @@ describe(`contacts listing [${STORE}]`, () => {
 	});
 });
 
-// On PostgreSQL a search page is read from its matches when one term has fewer than 1,000
+// On PostgreSQL a search page is read from its matches when one term has fewer than 250
 // search words (q=zelda); otherwise it first walks the contacts in the sort's order up to 1,000
 // rows after the cursor, and reads the page from every match when that walk is short of a page
 // (q=kx: 30 contacts with 40 such words each, all sorting after the 1,010 others by firstName);

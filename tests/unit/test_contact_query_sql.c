@@ -93,15 +93,15 @@ TEST(search_phases_text)
 	cq_free(&b);
 }
 
-TEST(the_gate_counts_each_terms_words_up_to_a_walk)
+TEST(the_gate_counts_each_terms_words_up_to_its_cap)
 {
 	struct contact_query q = {.term_lo = LO, .term_hi = HI, .nterms = 2, .limit = 26};
 	struct cq_sql b;
 	CHECK_STR(build(&b, CQ_GATE, &q),
 		  "SELECT least((SELECT count(*) FROM (SELECT 1 FROM search_terms s WHERE"
-		  " s.user_id = ? AND s.term >= ? AND s.term < ? LIMIT 1000) s), (SELECT count(*)"
+		  " s.user_id = ? AND s.term >= ? AND s.term < ? LIMIT 250) s), (SELECT count(*)"
 		  " FROM (SELECT 1 FROM search_terms s WHERE s.user_id = ? AND s.term >= ? AND"
-		  " s.term < ? LIMIT 1000) s))");
+		  " s.term < ? LIMIT 250) s))");
 	CHECK(b.v[4].kind == CQ_TEXT && strcmp(b.v[4].s, "odd") == 0);
 	char name[CQ_NAME_MAX];
 	CHECK(cq_stable_name(&b, &q, name));

@@ -105,7 +105,7 @@ static int run_number(struct db *db, struct cq_sql *b, const struct contact_quer
 }
 
 /* The first statement of a search's page (contact_query_sql.h): its matches when one term has
- * fewer search words than a walk has rows, else the walk. */
+ * fewer than CQ_GATE_WORDS search words, else the walk. */
 static int search_phase(struct db *db, long long user_id, const struct contact_query *q,
 			enum cq_phase *phase)
 {
@@ -113,7 +113,7 @@ static int search_phase(struct db *db, long long user_id, const struct contact_q
 	cq_build_page(&b, NULL, user_id, q);
 	long long words = 0;
 	int rc = run_number(db, &b, q, &words);
-	*phase = words < CQ_WALK_ROWS ? CQ_MATCHES : CQ_WALK;
+	*phase = words < CQ_GATE_WORDS ? CQ_MATCHES : CQ_WALK;
 	return rc;
 }
 
