@@ -623,7 +623,7 @@ print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["sid"])' "$B
 	# libmicrohttpd: bench/mhd_hello.c with the daemon options of src/http/server.c and the
 	# server's polling threads (WORKERS, above).
 	HELLO=$TMP/mhd_hello
-	${CC:-cc} -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -o "$HELLO" "$BENCH_DIR/mhd_hello.c" \
+	${CC:-cc} -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -pthread -o "$HELLO" "$BENCH_DIR/mhd_hello.c" \
 		$(pkg-config --cflags --libs libmicrohttpd) 2>"$TMP/mhd_hello.build.log" ||
 		{ show_log "$TMP/mhd_hello.build.log"; die "building bench/mhd_hello.c failed"; }
 	HPORT=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

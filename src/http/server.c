@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -40,6 +41,10 @@ struct server {
 	int port;
 	int fd;
 	bool ipv6;
+	pthread_t acceptor; /* accept_loop, while accepting */
+	bool accepting;
+	atomic_bool quiescing;
+	atomic_int open; /* connections accepted and not yet closed (accept_loop) */
 	struct trust_list *trust;      /* TRUST_PROXY */
 	struct conn_watcher *watcher; /* deadlines against slow clients (conn_watch.h) */
 };
@@ -77,6 +82,7 @@ static void notify_connection(void *cls, struct MHD_Connection *con, void **sock
 	}
 	conn_watch_remove(s->watcher, *socket_context);
 	*socket_context = NULL;
+	atomic_fetch_sub(&s->open, 1);
 }
 
 static size_t unescape_identity(void *cls, struct MHD_Connection *c, char *s)
@@ -534,18 +540,63 @@ struct server *http_server_listen(struct app *app)
 	return s;
 }
 
+/* At most this many connections at once: beyond it, new ones wait in the listening socket's
+ * backlog until one closes. */
+#define CONNECTION_LIMIT 1024
+
+/* Accepts every connection on this one thread and hands it to the daemon, which places it on
+ * a polling thread by its descriptor number (MHD_add_connection), so a burst of connections is
+ * spread evenly. When the polling threads accepted for themselves, a burst went to whichever
+ * were awake: the bench's 64 connections were spread 8, 9, 45 and 10 (or 20, 2, 26 and 24)
+ * over 4 threads, and as a polling thread serves its connections one request at a time, the
+ * crowded thread's clients waited several times as long as the others (bench/README.md).
+ *
+ * The limit is counted here (s->open, less one at each close notification), not left to the
+ * daemon: a polling thread takes a handed connection in later, so the daemon's own count lags,
+ * and a connection it then found over its limit left libmicrohttpd 0.9.75's polling threads
+ * waiting on a lock for good. Each polling thread's own limit is set to the whole limit, so
+ * that however the descriptors fall, none is reached. */
+static void *accept_loop(void *arg)
+{
+	struct server *s = arg;
+	while (!atomic_load(&s->quiescing)) {
+		if (atomic_load(&s->open) >= CONNECTION_LIMIT) {
+			poll(NULL, 0, 10);
+			continue;
+		}
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		int fd = accept4(s->fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0) {
+			if (atomic_load(&s->quiescing))
+				break;
+			if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN) {
+				/* out of descriptors or memory: let connections close first */
+				log_msg(LOG_WARN, "accept: %s", strerror(errno));
+				poll(NULL, 0, 10);
+			}
+			continue;
+		}
+		/* the daemon owns fd from here on, and closes it if it cannot take it */
+		atomic_fetch_add(&s->open, 1);
+		if (MHD_add_connection(s->daemon, fd, (struct sockaddr *)&ss, sl) != MHD_YES)
+			atomic_fetch_sub(&s->open, 1);
+	}
+	return NULL;
+}
+
 bool http_server_run(struct server *s)
 {
 	const struct config *c = s->app->cfg;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-			 MHD_USE_ERROR_LOG;
+			 MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG;
 	if (s->ipv6)
 		flags |= MHD_USE_IPv6;
 	s->watcher = conn_watcher_start();
 	s->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->fd,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->worker_threads,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024, MHD_OPTION_CONNECTION_TIMEOUT,
+		flags, 0, NULL, NULL, access_handler, s, MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned)c->worker_threads, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)(CONNECTION_LIMIT * c->worker_threads), MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape_identity, NULL, MHD_OPTION_URI_LOG_CALLBACK,
 		uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
@@ -555,6 +606,11 @@ bool http_server_run(struct server *s)
 		log_msg(LOG_ERROR, "cannot start the HTTP daemon");
 		return false;
 	}
+	if (pthread_create(&s->acceptor, NULL, accept_loop, s) != 0) {
+		log_msg(LOG_ERROR, "cannot start the accepting thread");
+		return false;
+	}
+	s->accepting = true;
 	return true;
 }
 
@@ -565,9 +621,14 @@ int http_server_port(struct server *s)
 
 void http_server_quiesce(struct server *s)
 {
-	MHD_socket fd = MHD_quiesce_daemon(s->daemon);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
+	if (!s->accepting)
+		return;
+	atomic_store(&s->quiescing, true);
+	shutdown(s->fd, SHUT_RDWR); /* wakes the accept() in progress */
+	pthread_join(s->acceptor, NULL);
+	s->accepting = false;
+	close(s->fd); /* from here on, a connection is refused */
+	s->fd = -1;
 }
 
 int http_server_in_flight(struct server *s)
@@ -579,9 +640,10 @@ void http_server_stop(struct server *s)
 {
 	if (!s)
 		return;
+	http_server_quiesce(s);
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
-	else if (s->fd >= 0)
+	if (s->fd >= 0)
 		close(s->fd);
 	conn_watcher_stop(s->watcher); /* after the daemon: its close notifications unregister */
 	server_free(s);
