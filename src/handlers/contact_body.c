@@ -1,9 +1,8 @@
 /* See contact_body.h. */
 #include "handlers/contact_body.h"
 
-#include <time.h>
-
 #include "domain/contact_fields.h"
+#include "util/timefmt.h"
 #include "util/validate.h"
 
 void contact_body_free(struct contact_body *b)
@@ -15,10 +14,9 @@ void contact_body_free(struct contact_body *b)
 
 static int current_year(long long now_ms)
 {
-	time_t t = (time_t)(now_ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	return tm.tm_year + 1900;
+	struct utc_time t;
+	utc_fields(now_ms / 1000, &t);
+	return (int)t.year;
 }
 
 bool contact_body_parse(const struct field_value *v, enum contact_body_mode mode, long long now,
