@@ -559,6 +559,7 @@ struct server *http_server_listen(struct app *app)
 static void *accept_loop(void *arg)
 {
 	struct server *s = arg;
+	double warned = 0;
 	while (!atomic_load(&s->quiescing)) {
 		if (atomic_load(&s->open) >= CONNECTION_LIMIT) {
 			poll(NULL, 0, 10);
@@ -571,8 +572,12 @@ static void *accept_loop(void *arg)
 			if (atomic_load(&s->quiescing))
 				break;
 			if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN) {
-				/* out of descriptors or memory: let connections close first */
-				log_msg(LOG_WARN, "accept: %s", strerror(errno));
+				/* out of descriptors or memory: let connections close first, and
+				 * say so at most once a second */
+				if (mono_seconds() - warned >= 1.0) {
+					log_msg(LOG_WARN, "accept: %s", strerror(errno));
+					warned = mono_seconds();
+				}
 				poll(NULL, 0, 10);
 			}
 			continue;
