@@ -467,11 +467,21 @@ void pg_param_bool(struct pg_params *p, bool v)
 	p->v[param_slot(p)] = v ? "true" : "false";
 }
 
+long long pg_text_i64(const char *s)
+{
+	bool neg = *s == '-';
+	s += neg;
+	unsigned long long v = 0;
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (unsigned)(*s++ - '0');
+	return neg ? (long long)(0 - v) : (long long)v;
+}
+
 long long pg_get_i64(const PGresult *r, int row, int col)
 {
 	if (PQgetisnull(r, row, col))
 		return 0;
-	return strtoll(PQgetvalue(r, row, col), NULL, 10);
+	return pg_text_i64(PQgetvalue(r, row, col));
 }
 
 bool pg_get_bool(const PGresult *r, int row, int col)
