@@ -574,9 +574,10 @@ static void *accept_loop(void *arg)
 			if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN) {
 				/* out of descriptors or memory: let connections close first, and
 				 * say so at most once a second */
-				if (mono_seconds() - warned >= 1.0) {
+				double t = mono_seconds();
+				if (t - warned >= 1.0) {
 					log_msg(LOG_WARN, "accept: %s", strerror(errno));
-					warned = mono_seconds();
+					warned = t;
 				}
 				poll(NULL, 0, 10);
 			}
