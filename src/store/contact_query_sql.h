@@ -18,7 +18,7 @@
 #include "store/contact_types.h"
 #include "util/buf.h"
 
-#define CQ_MAX_VALUES 64
+#define CQ_MAX_VALUES 96
 
 enum cq_kind { CQ_INT, CQ_TEXT, CQ_TIME, CQ_TEXTS };
 
@@ -30,22 +30,22 @@ struct cq_value {
 	int narr;
 };
 
-/* On PostgreSQL a page of a search (cq_walks) takes two or three statements, so that its cost
+/* On PostgreSQL a page of a search (cq_walks) takes one or two statements, so that its cost
  * is bounded by neither the account's size nor where the matches fall in the sort order.
- * CQ_GATE counts each term's search words up to CQ_GATE_WORDS: when one term has fewer, the
- * page is read from its matches (CQ_MATCHES: every contact the filters find, the terms' ranges
- * first, sorted). Otherwise CQ_WALK reads the first CQ_WALK_ROWS contacts after the keyset
- * position in the sort's index order and keeps those that match, which finds the page of a
- * search that matches many contacts spread through the order; when that gives fewer rows than
- * the page's limit, CQ_MATCHES replaces it. A single statement leaves the choice to the
- * planner, which assumes matches spread evenly through the sort order: q=zoe on the bench's
- * heavy account (100,000 contacts, 3,846 of them named Zoe, the last first name in the sort)
- * walked 96,180 contacts by first name, probing each one's words, to find 26 (372 ms; now
- * 19 ms). SQLite builds the single statement (CQ_ONE): it walks the sort's index and tests
- * each contact against the terms' ranges read once into a list, about 80 ns a contact (q=zoe
- * 16 ms), where its walk phase sorted the walked rows in a temporary B-tree (4–5 ms for q=ann
- * instead of 1 ms; bench/README.md). */
-enum cq_phase { CQ_ONE, CQ_GATE, CQ_WALK, CQ_MATCHES };
+ * CQ_WALK reads the first CQ_WALK_ROWS contacts after the keyset position in the sort's index
+ * order and keeps those that match, which finds the page of a search that matches many
+ * contacts spread through the order; it runs only when each term has at least CQ_GATE_WORDS
+ * search words (its gate, counted in the same statement). When the gate stops it, or the walk
+ * gives fewer rows than the page's limit, the page is read from the matches instead
+ * (CQ_MATCHES: every contact the filters find, the terms' ranges first, sorted). A single
+ * statement leaves the choice to the planner, which assumes matches spread evenly through the
+ * sort order: q=zoe on the bench's heavy account (100,000 contacts, 3,846 of them named Zoe,
+ * the last first name in the sort) walked 96,180 contacts by first name, probing each one's
+ * words, to find 26 (372 ms; now 19 ms). SQLite builds the single statement (CQ_ONE): it walks
+ * the sort's index and tests each contact against the terms' ranges read once into a list,
+ * about 80 ns a contact (q=zoe 16 ms), where its walk phase sorted the walked rows in a
+ * temporary B-tree (4–5 ms for q=ann instead of 1 ms; bench/README.md). */
+enum cq_phase { CQ_ONE, CQ_WALK, CQ_MATCHES };
 #define CQ_WALK_ROWS 1000
 /* The walk finds a page of 25 (and one more) when at least one in 40 of its rows matches: in
  * an account of up to 10,000 contacts, a term of 250 search words spread through it. Counting
@@ -66,18 +66,18 @@ struct cq_sql {
 	 * values). Unset, the links are joined to the contacts and the join is limited, which
 	 * SQLite runs in the index's order with no sort. */
 	bool limit_links;
-	/* Set by the store before cq_build_page (any phase but CQ_GATE): the page becomes a
-	 * subquery p joined to its contacts' tags, one row per tag, t.id and t.name as the last
-	 * two columns (NULL for a contact without tags), sorted by the page's sort and then each
-	 * contact's tags by name_key, id. cols must name the sort's columns of c (see SORT_KEYS),
+	/* Set by the store before cq_build_page: the page becomes a subquery p joined to its
+	 * contacts' tags, one row per tag, t.id and t.name as the last two columns (NULL for a
+	 * contact without tags), sorted by the page's sort and then each contact's tags by
+	 * name_key, id. cols must name the sort's columns of c (see SORT_KEYS),
 	 * the times in any unit of the same order. On PostgreSQL this join costs less than
 	 * aggregating each contact's tags in a correlated subquery (the bench's tag page, the
 	 * statement alone, 4 clients: 6,357–6,962 → 8,610–9,698 a second; bench/README.md). */
 	bool join_tags;
 };
 
-/* "SELECT <cols>" and the rest of one page of q for user_id (cols name the contact as c), or
- * for CQ_GATE the one count (cols unused). Strings of q are referenced, not copied. */
+/* "SELECT <cols>" and the rest of one page of q for user_id (cols name the contact as c).
+ * Strings of q are referenced, not copied. */
 void cq_build_page(struct cq_sql *b, const char *cols, long long user_id,
 		   const struct contact_query *q);
 /* True when q's page can be built in two phases (enum cq_phase): a search outside a tag's

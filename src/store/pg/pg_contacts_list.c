@@ -92,31 +92,6 @@ static int page_contacts(const PGresult *r, int nrows)
 	return n;
 }
 
-/* Runs b, a statement of one number, into *v (0 without a row); 1, or a negative ST_*. */
-static int run_number(struct db *db, struct cq_sql *b, const struct contact_query *q, long long *v)
-{
-	int rc;
-	PGresult *r = run_built(db, b, q, &rc);
-	if (!r)
-		return rc;
-	*v = rc > 0 ? pg_get_i64(r, 0, 0) : 0;
-	PQclear(r);
-	return 1;
-}
-
-/* The first statement of a search's page (contact_query_sql.h): its matches when one term has
- * fewer than CQ_GATE_WORDS search words, else the walk. */
-static int search_phase(struct db *db, long long user_id, const struct contact_query *q,
-			enum cq_phase *phase)
-{
-	struct cq_sql b = {.phase = CQ_GATE};
-	cq_build_page(&b, NULL, user_id, q);
-	long long words = 0;
-	int rc = run_number(db, &b, q, &words);
-	*phase = words < CQ_GATE_WORDS ? CQ_MATCHES : CQ_WALK;
-	return rc;
-}
-
 int pg_contacts_select_page(struct db *db, long long user_id, const struct contact_query *q,
 			    struct contact_row **rows, struct tag_ref **tags, int *ntags)
 {
@@ -124,11 +99,10 @@ int pg_contacts_select_page(struct db *db, long long user_id, const struct conta
 	*tags = NULL;
 	*ntags = 0;
 	int rc;
-	enum cq_phase phase = CQ_ONE;
-	if (cq_walks(q) && (rc = search_phase(db, user_id, q, &phase)) < 0)
-		return rc;
-	/* A walk short of the page: the page from the matches instead (contact_query_sql.h). That
-	 * statement alone makes the page, so the statements need no common snapshot. */
+	enum cq_phase phase = cq_walks(q) ? CQ_WALK : CQ_ONE;
+	/* A walk its gate stopped, or short of the page: the page from the matches instead
+	 * (contact_query_sql.h). That statement alone makes the page, so the statements need no
+	 * common snapshot. */
 	PGresult *r;
 	int n;
 	for (;;) {
@@ -175,5 +149,11 @@ int pg_contacts_count_matching(struct db *db, long long user_id, const struct co
 {
 	struct cq_sql b = {0};
 	cq_build_count(&b, user_id, q);
-	return run_number(db, &b, NULL, count);
+	int rc;
+	PGresult *r = run_built(db, &b, NULL, &rc);
+	if (!r)
+		return rc;
+	*count = rc > 0 ? pg_get_i64(r, 0, 0) : 0;
+	PQclear(r);
+	return 1;
 }

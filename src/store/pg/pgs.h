@@ -88,7 +88,7 @@ const char *pg_last_constraint(struct db *db);
 
 /* Text parameters for pg_exec_prepared, built in order ($1, $2, ...). Numbers are formatted
  * into the struct itself; strings are borrowed and must outlive the call. */
-#define PG_MAX_PARAMS 64
+#define PG_MAX_PARAMS 96
 struct pg_params {
 	int n;
 	const char *v[PG_MAX_PARAMS];
