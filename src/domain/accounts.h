@@ -13,6 +13,7 @@
 #include "errors/errors.h"
 
 struct contact_read;
+struct contact_page_read;
 
 struct app;
 
@@ -45,10 +46,11 @@ struct auth_result {
 };
 /* Verifies an access token and loads its session and user from the store. With read (else
  * NULL), also reads the contact read->id of the user the token names in the same round trip
- * (store_ops.auth_lookup_contact): read->rc and its outputs mean something only when the
- * result's err is ERR_NONE. */
+ * (store_ops.auth_lookup_contact); with page (else NULL; only where the store has
+ * auth_lookup_page), the page page->q of that user's contacts likewise. read->rc, page->rc
+ * and their outputs mean something only when the result's err is ERR_NONE. */
 struct auth_result accounts_authenticate(struct app *app, const char *token, long long now,
-					 struct contact_read *read);
+					 struct contact_read *read, struct contact_page_read *page);
 
 /* ---- registration and verification (§7.1) ---- */
 struct register_in {

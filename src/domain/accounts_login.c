@@ -26,7 +26,7 @@ void token_pair_free(struct token_pair *t)
 }
 
 struct auth_result accounts_authenticate(struct app *app, const char *token, long long now,
-					 struct contact_read *read)
+					 struct contact_read *read, struct contact_page_read *page)
 {
 	struct auth_result r = {.err = ERR_UNAUTHENTICATED};
 	long long uid = 0, sid = 0;
@@ -47,6 +47,9 @@ struct auth_result accounts_authenticate(struct app *app, const char *token, lon
 	if (read) {
 		read->user_id = uid;
 		rc = app->store->ops->auth_lookup_contact(db, sid, now, &row, read);
+	} else if (page) {
+		page->user_id = uid;
+		rc = app->store->ops->auth_lookup_page(db, sid, now, &row, page);
 	} else {
 		rc = app->store->ops->auth_lookup(db, sid, now, &row);
 	}

@@ -94,4 +94,16 @@ struct contact_list_in {
 enum err_code contacts_list(struct actx *a, const struct contact_list_in *in, struct buf *out,
 			    json_t **details);
 
+/* A page planned before the session check, to be read with it (store_ops.auth_lookup_page):
+ * the plan of in, or NULL when the page takes more than one statement (includeTotal, the
+ * change feed) or its cursor does not fit (contacts_list then reports it). Strings of in are
+ * not kept. */
+struct contacts_page;
+struct contacts_page *contacts_list_plan(const struct contact_list_in *in);
+/* The read the store fills (for accounts_authenticate). */
+struct contact_page_read *contacts_page_read(struct contacts_page *cp);
+/* contacts_list's answer from the page read with the session. */
+enum err_code contacts_list_planned(struct actx *a, struct contacts_page *cp, struct buf *out);
+void contacts_page_free(struct contacts_page *cp); /* NULL is fine */
+
 #endif

@@ -284,28 +284,64 @@ static void put_feed_items(struct buf *out, const struct list_tx *x, int limit, 
 				      json_pack("[I]", (json_int_t)last_t), last_id);
 }
 
+/* The plan of in, its cursor applied; on a bad cursor ERR_VALIDATION_FAILED with its detail,
+ * and nothing left to free. */
+static enum err_code plan_make(struct plan *p, const struct contact_list_in *in, json_t **details)
+{
+	plan_build(p, in);
+	if (!in->cursor)
+		return ERR_NONE;
+	json_t *keys = NULL;
+	long long id = 0;
+	enum err_code e = ERR_NONE;
+	if (!cursor_take(in->cursor, p->sort, p->digest, &keys, &id, details)) {
+		e = ERR_VALIDATION_FAILED;
+	} else if (!plan_after(p, keys, id)) {
+		details_add(details, "cursor", "invalid_format");
+		e = ERR_VALIDATION_FAILED;
+	}
+	if (e != ERR_NONE) {
+		json_decref(keys);
+		plan_free(p);
+		return e;
+	}
+	p->cursor_keys = keys;
+	return ERR_NONE;
+}
+
+/* Appends the envelope of the page x read: limit shown, the change feed's items with feed,
+ * the total with with_total. */
+static void put_list(struct buf *out, const struct list_tx *x, int limit, bool feed,
+		     bool with_total)
+{
+	char *next = NULL;
+	JSON_PUT_LIT(out, "{\"data\":[");
+	if (feed)
+		put_feed_items(out, x, limit, &next);
+	else
+		put_plain_items(out, x, limit, &next);
+	JSON_PUT_LIT(out, "],\"page\":");
+	json_t *page = page_json(limit, next, with_total, x->total);
+	json_put_compact(out, page);
+	json_decref(page);
+	buf_putc(out, '}');
+	free(next);
+}
+
+static void list_tx_free(struct list_tx *x)
+{
+	contact_rows_free(x->rows, x->n > 0 ? x->n : 0);
+	free(x->tombs);
+	tag_refs_free(x->tags, x->ntagrefs > 0 ? x->ntagrefs : 0);
+}
+
 enum err_code contacts_list(struct actx *a, const struct contact_list_in *in, struct buf *out,
 			    json_t **details)
 {
 	struct plan p;
-	plan_build(&p, in);
-	enum err_code e = ERR_NONE;
-	if (in->cursor) {
-		json_t *keys = NULL;
-		long long id = 0;
-		if (!cursor_take(in->cursor, p.sort, p.digest, &keys, &id, details)) {
-			e = ERR_VALIDATION_FAILED;
-		} else if (!plan_after(&p, keys, id)) {
-			details_add(details, "cursor", "invalid_format");
-			e = ERR_VALIDATION_FAILED;
-		}
-		if (e != ERR_NONE) {
-			json_decref(keys);
-			plan_free(&p);
-			return e;
-		}
-		p.cursor_keys = keys;
-	}
+	enum err_code e = plan_make(&p, in, details);
+	if (e != ERR_NONE)
+		return e;
 	struct list_tx x = {.a = a, .p = &p, .want_total = in->include_total};
 	int rc;
 	if (COPS(a)->page_one_statement && !in->include_total && !in->has_since) {
@@ -319,25 +355,66 @@ enum err_code contacts_list(struct actx *a, const struct contact_list_in *in, st
 	} else {
 		rc = store_tx(a->app->store, false, list_run, &x);
 	}
-	if (rc < 0) {
+	if (rc < 0)
 		e = err_from_store(rc);
-	} else {
-		char *next = NULL;
-		JSON_PUT_LIT(out, "{\"data\":[");
-		if (in->has_since)
-			put_feed_items(out, &x, in->limit, &next);
-		else
-			put_plain_items(out, &x, in->limit, &next);
-		JSON_PUT_LIT(out, "],\"page\":");
-		json_t *page = page_json(in->limit, next, in->include_total, x.total);
-		json_put_compact(out, page);
-		json_decref(page);
-		buf_putc(out, '}');
-		free(next);
-	}
-	contact_rows_free(x.rows, x.n > 0 ? x.n : 0);
-	free(x.tombs);
-	tag_refs_free(x.tags, x.ntagrefs > 0 ? x.ntagrefs : 0);
+	else
+		put_list(out, &x, in->limit, in->has_since, in->include_total);
+	list_tx_free(&x);
 	plan_free(&p);
 	return e;
+}
+
+/* ---- a page read with the session check ---- */
+
+struct contacts_page {
+	struct plan p;
+	int limit;
+	struct contact_page_read read;
+};
+
+struct contacts_page *contacts_list_plan(const struct contact_list_in *in)
+{
+	if (in->include_total || in->has_since)
+		return NULL; /* more than one statement */
+	struct contacts_page *cp = xcalloc(1, sizeof *cp);
+	json_t *details = NULL;
+	if (plan_make(&cp->p, in, &details) != ERR_NONE) {
+		json_decref(details); /* contacts_list reports it, after the session check */
+		free(cp);
+		return NULL;
+	}
+	cp->limit = in->limit;
+	cp->read.q = &cp->p.q;
+	return cp;
+}
+
+struct contact_page_read *contacts_page_read(struct contacts_page *cp)
+{
+	return &cp->read;
+}
+
+enum err_code contacts_list_planned(struct actx *a, struct contacts_page *cp, struct buf *out)
+{
+	struct contact_page_read *r = &cp->read;
+	if (r->rc < 0)
+		return err_from_store(r->rc);
+	struct list_tx x = {.a = a,
+			    .p = &cp->p,
+			    .rows = r->rows,
+			    .n = r->rc,
+			    .tags = r->tags,
+			    .ntagrefs = r->ntags};
+	put_list(out, &x, cp->limit, false, false);
+	return ERR_NONE;
+}
+
+void contacts_page_free(struct contacts_page *cp)
+{
+	if (!cp)
+		return;
+	struct contact_page_read *r = &cp->read;
+	contact_rows_free(r->rows, r->rc > 0 ? r->rc : 0);
+	tag_refs_free(r->tags, r->ntags);
+	plan_free(&cp->p);
+	free(cp);
 }

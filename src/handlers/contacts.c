@@ -17,6 +17,7 @@
 #include "handlers/list_params.h"
 #include "http/query.h"
 #include "http/router.h"
+#include "store/store.h"
 #include "util/timefmt.h"
 #include "util/validate.h"
 
@@ -267,28 +268,58 @@ static void parse_list(struct request *req, struct contact_list_in *in, struct l
 	in->email = s->email = query_text(req, "email", 254, details);
 }
 
-void h_contacts_list(struct request *req)
+static void list_strings_free(struct list_strings *s)
 {
+	free(s->q);
+	free(s->company);
+	free(s->email);
+	for (int i = 0; i < s->ntags; i++)
+		free(s->tags[i]);
+}
+
+struct contacts_page *h_contacts_list_plan(struct request *req)
+{
+	if (!req->app->store->ops->auth_lookup_page)
+		return NULL;
+	json_t *details = NULL;
+	if (!query_check(req, req->route->query, req->route->flags & RF_LOOSE_QUERY, &details)) {
+		json_decref(details); /* answered at step 9, after the session check */
+		return NULL;
+	}
 	struct contact_list_in in = {0};
 	struct list_strings s = {0};
-	json_t *details = NULL;
 	parse_list(req, &in, &s, &details);
-	if (details) {
-		reply_error(req, ERR_VALIDATION_FAILED, details, NULL);
-	} else {
-		struct actx a;
+	struct contacts_page *cp = details ? NULL : contacts_list_plan(&in);
+	json_decref(details); /* answered by h_contacts_list, after the session check */
+	list_strings_free(&s);
+	return cp;
+}
+
+void h_contacts_list(struct request *req)
+{
+	struct actx a;
+	struct buf body = {0};
+	enum err_code e;
+	json_t *details = NULL;
+	if (req->contacts_page) { /* planned and read with the session check */
 		actx_from(req, &a);
-		struct buf body = {0};
-		enum err_code e = contacts_list(&a, &in, &body, &details);
-		if (e != ERR_NONE)
-			reply_domain_error(req, &a, e, details);
-		else
-			reply_json_text_steal(req, 200, &body);
-		buf_free(&body);
+		e = contacts_list_planned(&a, req->contacts_page, &body);
+	} else {
+		struct contact_list_in in = {0};
+		struct list_strings s = {0};
+		parse_list(req, &in, &s, &details);
+		if (details) {
+			reply_error(req, ERR_VALIDATION_FAILED, details, NULL);
+			list_strings_free(&s);
+			return;
+		}
+		actx_from(req, &a);
+		e = contacts_list(&a, &in, &body, &details);
+		list_strings_free(&s);
 	}
-	free(s.q);
-	free(s.company);
-	free(s.email);
-	for (int i = 0; i < s.ntags; i++)
-		free(s.tags[i]);
+	if (e != ERR_NONE)
+		reply_domain_error(req, &a, e, details);
+	else
+		reply_json_text_steal(req, 200, &body);
+	buf_free(&body);
 }

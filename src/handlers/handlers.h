@@ -40,6 +40,10 @@ void h_me_identity_delete(struct request *req);
 
 /* contacts.c (§9.1–9.2) */
 void h_contacts_list(struct request *req);
+struct contacts_page;
+/* The page of GET /contacts planned from the query for the session check to read
+ * (RF_READS_PAGE), or NULL: read by h_contacts_list itself. */
+struct contacts_page *h_contacts_list_plan(struct request *req);
 void h_contacts_create(struct request *req);
 void h_contacts_get(struct request *req);
 void h_contacts_update(struct request *req);

@@ -9,13 +9,15 @@
 #include "app.h"
 #include "config/config.h"
 #include "domain/accounts.h"
+#include "domain/contacts.h"
+#include "handlers/handlers.h"
 #include "http/pipeline.h"
 #include "http/router.h"
 #include "store/contact_types.h"
 #include "util/alloc.h"
 #include "util/timefmt.h"
 
-void auth_check(struct request *req)
+void auth_check(struct request *req, bool query_parsed)
 {
 	req->auth_err = ERR_UNAUTHENTICATED;
 	const char *token = NULL;
@@ -38,16 +40,24 @@ void auth_check(struct request *req)
 		req->via_cookie = true;
 	}
 	struct contact_read *read = NULL;
+	struct contacts_page *page = NULL;
 	if (req->route && (req->route->flags & RF_READS_CONTACT)) {
 		read = xcalloc(1, sizeof *read);
 		parse_id(req->params[0], &read->id);
+	} else if (req->route && (req->route->flags & RF_READS_PAGE) && query_parsed) {
+		page = h_contacts_list_plan(req);
 	}
-	struct auth_result r = accounts_authenticate(req->app, token, now_ms(), read);
+	struct auth_result r = accounts_authenticate(req->app, token, now_ms(), read,
+						     page ? contacts_page_read(page) : NULL);
 	req->auth_err = r.err;
-	if (r.err != ERR_NONE)
-		contact_read_free(read); /* never shown: the session is not the user's */
-	else
+	if (r.err != ERR_NONE) {
+		/* never shown: the session is not the user's */
+		contact_read_free(read);
+		contacts_page_free(page);
+	} else {
 		req->contact_read = read;
+		req->contacts_page = page;
+	}
 	if (r.err == ERR_NONE) {
 		req->user_id = r.user_id;
 		req->session_id = r.session_id;

@@ -10,8 +10,10 @@
 struct token_pair;
 
 /* Step 5: reads the Authorization header or the accessToken cookie and checks it; the
- * outcome is left in req (user_id, session_id, auth_err, via_cookie). */
-void auth_check(struct request *req);
+ * outcome is left in req (user_id, session_id, auth_err, via_cookie). query_parsed: the
+ * query is in req (step 9's parse succeeded), so an RF_READS_PAGE route's page can be planned
+ * and read with the session. */
+void auth_check(struct request *req, bool query_parsed);
 
 /* Step 7 for routes that require authentication: answers 401 (or the store's 503) and
  * returns true when the check failed. */

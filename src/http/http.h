@@ -91,6 +91,9 @@ struct request {
 	/* RF_READS_CONTACT: the contact read with the session check, once the session proved to
 	 * be the user's (else NULL); freed with the request. */
 	struct contact_read *contact_read;
+	/* RF_READS_PAGE: the page planned from the query and read with the session check, once
+	 * the session proved to be the user's (else NULL); freed with the request. */
+	struct contacts_page *contacts_page;
 
 	/* Handler state carried into a deferred job; ctx_free releases it at completion. */
 	void *ctx;

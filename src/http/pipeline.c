@@ -385,9 +385,13 @@ void pipeline_body(struct request *req)
 	bool body_first = r->flags & RF_BODY_FIRST;
 	if (body_first && parse_body(req))
 		return;
+	/* Step 9's parse of the query, answered there: a route whose page is read with the
+	 * session check (RF_READS_PAGE) plans it from the query at step 5. */
+	const char *bad = NULL;
+	bool query_parsed = query_parse(req, &bad);
 	/* Step 5: credentials (remembered, not yet answered). */
 	if (r->auth != AUTH_NONE)
-		auth_check(req);
+		auth_check(req, query_parsed);
 	/* Step 6: rate limiting (§4). Step 7: authentication and CSRF. */
 	if (ratelimit_refuse(req))
 		return;
@@ -400,9 +404,8 @@ void pipeline_body(struct request *req)
 	if (!body_first && parse_body(req))
 		return;
 	/* Step 9: the query rules every route shares. */
-	const char *bad = NULL;
 	json_t *details = NULL;
-	if (!query_parse(req, &bad)) {
+	if (!query_parsed) {
 		if (r->flags & RF_BROWSER) {
 			/* Browser-facing routes redirect instead of answering JSON (§1.1): the
 			 * handler sees the query as unusable and treats it as bad input. */

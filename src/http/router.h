@@ -36,6 +36,9 @@ enum route_flags {
 	/* The answer is the contact of params[0]: the session check reads it in the same
 	 * round trip (request.contact_read). Only for routes without side effects. */
 	RF_READS_CONTACT = 1 << 8,
+	/* The answer is a page of contacts planned from the query: the session check reads it in
+	 * the same round trip where the store can (request.contacts_page). */
+	RF_READS_PAGE = 1 << 9,
 };
 
 struct route {

@@ -58,7 +58,7 @@ struct route routes[] = {
 	  0, NULL),
 
 	/* Contacts, tags and relationships (§9.1–9.5). */
-	R(HTTP_GET, "/contacts", h_contacts_list, AUTH_REQUIRED, RL_GENERAL, 0,
+	R(HTTP_GET, "/contacts", h_contacts_list, AUTH_REQUIRED, RL_GENERAL, RF_READS_PAGE,
 	  "q,tag*,match,company,email,sort,limit,cursor,includeTotal,updatedSince"),
 	R(HTTP_POST, "/contacts", h_contacts_create, AUTH_REQUIRED, RL_GENERAL, 0, NULL),
 	R(HTTP_POST, "/contacts/bulk-delete", h_contacts_bulk_delete, AUTH_REQUIRED, RL_GENERAL, 0,

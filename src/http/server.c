@@ -22,6 +22,7 @@
 
 #include "app.h"
 #include "config/config.h"
+#include "domain/contacts.h"
 #include "http/client_addr.h"
 #include "http/conn_watch.h"
 #include "http/pipeline.h"
@@ -456,6 +457,7 @@ static void completed(void *cls, struct MHD_Connection *con, void **con_cls,
 	buf_free(&req->body);
 	json_decref(req->json);
 	contact_read_free(req->contact_read);
+	contacts_page_free(req->contacts_page);
 	buf_free(&req->resp.body);
 	free(req->resp.content_type);
 	for (size_t i = 0; i < req->resp.nheaders; i++) {

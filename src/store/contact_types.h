@@ -85,6 +85,18 @@ struct contact_read {
 /* Frees a heap-allocated contact_read with its outputs (NULL is fine). */
 void contact_read_free(struct contact_read *r);
 
+/* A page of a listing read in the same round trip as the session check
+ * (store_ops.auth_lookup_page): the arguments of contacts_select_page in, its return value and
+ * outputs out (the outputs are the caller's to free). */
+struct contact_page_read {
+	long long user_id;
+	const struct contact_query *q;
+	int rc; /* contacts_select_page's value */
+	struct contact_row *rows;
+	struct tag_ref *tags;
+	int ntags;
+};
+
 /* One tags row with the number of the user's contacts linked to it. */
 struct tag_row {
 	long long id;

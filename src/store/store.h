@@ -138,6 +138,12 @@ struct store_ops {
 	 * proves to be that user's. */
 	int (*auth_lookup_contact)(struct db *db, long long session_id, long long now,
 				   struct auth_row *out, struct contact_read *read);
+	/* auth_lookup, and contacts_select_page of read->user_id and read->q into read, the
+	 * page's first statement in the same round trip as the session's (NULL where
+	 * page_one_statement is false: the page then needs a transaction of its own). Returns
+	 * auth_lookup's value; read->rc is the page's. Used like auth_lookup_contact. */
+	int (*auth_lookup_page)(struct db *db, long long session_id, long long now,
+				struct auth_row *out, struct contact_page_read *read);
 
 	/* Stores a new refresh token (its SHA-256 hex) of a session. */
 	int (*refresh_insert)(struct db *db, long long user_id, long long session_id,

@@ -445,6 +445,41 @@ describe(`contacts listing [${STORE}]`, () => {
 		assert.equal(head.status, 200);
 		assert.equal(head.text, '');
 	});
+
+	// On PostgreSQL the page is read in the same round trip as the session check; what the
+	// client sees must not depend on it.
+	test('a revoked session or a deactivated account answers 401 on every kind of page, before its query is looked at, without contacts', async () => {
+		const u = await newUser(api);
+		for (let i = 0; i < 3; i++) await u.create({ firstName: 'Kept', lastName: `Person ${i}`, company: 'Keepers', tags: ['t'] });
+		const l = await api.post('/auth/login', { body: { email: u.ident.email, password: u.ident.password } });
+		assert.equal(l.status, 200, show(l));
+		const token = l.json.data.accessToken;
+		const page = (qs, t = token) => api.get(`/contacts${qs ? '?' + qs : ''}`, { token: t });
+		const first = await page('limit=2');
+		assert.equal(first.status, 200, show(first));
+		const pages = ['', 'q=kept', 'q=kept+person', 'tag=t&sort=-lastContacted', 'tag=t', 'company=keepers', 'limit=2',
+			`limit=2&cursor=${encodeURIComponent(first.json.page.nextCursor)}`, 'includeTotal=true', `updatedSince=${new Date(Date.now() - 60000).toISOString()}`];
+		for (const qs of pages) {
+			const r = await page(qs);
+			assert.equal(r.status, 200, `${qs}: ${show(r)}`);
+			assert.ok(r.json.data.length >= 1 && r.text.includes('Kept'), `${qs} finds the contacts`);
+		}
+		assert.equal((await api.post('/auth/logout', { token })).status, 204);
+		const bad = ['limit=0', 'bogus=1', 'q=a&q=b', 'cursor=zzz', 'q=%FF'];
+		for (const qs of [...pages, ...bad]) {
+			const r = await page(qs);
+			assertError(r, 401, 'unauthenticated');
+			assert.ok(!r.text.includes('Kept'), `no contact in a refusal (${qs}): ${r.text}`);
+		}
+		const still = await u.list('q=kept');
+		assert.equal(still.data.length, 3, 'the other session still reads them');
+		await sql(S.srv, `UPDATE users SET active = false WHERE email_key = '${u.ident.email.toLowerCase()}'`);
+		for (const qs of ['', 'q=kept', 'tag=t&sort=-lastContacted']) {
+			const r = await page(qs, u.token);
+			assertError(r, 401, 'unauthenticated');
+			assert.ok(!r.text.includes('Kept'), r.text);
+		}
+	});
 });
 
 // On PostgreSQL a search page is read from its matches when one term has fewer than 250

@@ -353,6 +353,7 @@ static const struct store_ops pg_ops = {
     .sessions_trim = pg_sessions_trim,
     .auth_lookup = pg_auth_lookup,
     .auth_lookup_contact = pg_auth_lookup_contact,
+    .auth_lookup_page = pg_auth_lookup_page,
     .refresh_insert = pg_refresh_insert,
     .refresh_consume = pg_refresh_consume,
     .refresh_select = pg_refresh_select,

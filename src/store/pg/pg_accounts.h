@@ -11,6 +11,7 @@
 
 struct db;
 struct contact_read;
+struct contact_page_read;
 
 /* Users (pg_users.c). */
 int pg_users_lock(struct db *db, long long user_id);
@@ -39,6 +40,8 @@ int pg_sessions_trim(struct db *db, long long user_id, long long now, int keep, 
 int pg_auth_lookup(struct db *db, long long session_id, long long now, struct auth_row *out);
 int pg_auth_lookup_contact(struct db *db, long long session_id, long long now, struct auth_row *out,
 			   struct contact_read *read);
+int pg_auth_lookup_page(struct db *db, long long session_id, long long now, struct auth_row *out,
+			struct contact_page_read *read);
 int pg_refresh_insert(struct db *db, long long user_id, long long session_id,
 		      const char *token_hash, long long now);
 int pg_refresh_consume(struct db *db, const char *token_hash, long long now,

@@ -56,6 +56,11 @@ int pg_contacts_delete(struct db *db, long long user_id, const long long *ids, i
 /* The listing (pg_contacts_list.c). */
 int pg_contacts_select_page(struct db *db, long long user_id, const struct contact_query *q,
 			    struct contact_row **rows, struct tag_ref **tags, int *ntags);
+/* pg_contacts_select_page with *before run in the same round trip as the page's first
+ * statement (its result left in *before); before NULL: none. */
+int pg_contacts_select_page_after(struct db *db, struct pg_stmt *before, long long user_id,
+				  const struct contact_query *q, struct contact_row **rows,
+				  struct tag_ref **tags, int *ntags);
 int pg_contacts_count_matching(struct db *db, long long user_id, const struct contact_query *q,
 			       long long *count);
 

@@ -21,21 +21,30 @@ static void put_param(struct buf *sql, const char *before, int k, const char *af
 	buf_puts(sql, after);
 }
 
-/* Renders b (contact_query_sql.h) as PostgreSQL: each '?' becomes $n with its value's type,
- * text arrays as array literals in owned[], then runs it planned for its actual values: with a
- * generic (prepared) plan, a heavy user's search scanned all of their contacts (126 ms) where
- * the plan for the values walks an index (0.5 ms); see bench/README.md. Only a page of q whose
- * best plan does not depend on the values (cq_stable_name) stays prepared, saving its planning
- * on every request (q NULL: the count, never). */
-static PGresult *run_built(struct db *db, struct cq_sql *b, const struct contact_query *q, int *rc)
-{
-	struct buf sql = {0};
-	struct pg_params p = {0};
+/* A listing's statement rendered for PostgreSQL, with what its text and parameters use. */
+struct built {
+	struct pg_stmt st; /* name NULL: unnamed, planned for its values */
+	struct buf sql;
 	char *owned[CQ_MAX_VALUES];
-	int nowned = 0, k = 0;
+	int nowned;
+	char name[CQ_NAME_MAX];
+};
+
+/* Renders b (contact_query_sql.h, then freed) into x->st: each '?' becomes $n with its
+ * value's type, text arrays as array literals in owned[]. The statement is planned for its
+ * actual values: with a generic (prepared) plan, a heavy user's search scanned all of their
+ * contacts (126 ms) where the plan for the values walks an index (0.5 ms); see
+ * bench/README.md. Only a page of q whose best plan does not depend on the values
+ * (cq_stable_name) stays prepared, saving its planning on every request (q NULL: the count,
+ * never). */
+static void render(struct cq_sql *b, const struct contact_query *q, struct built *x)
+{
+	memset(x, 0, sizeof *x);
+	struct pg_params *p = &x->st.p;
+	int k = 0;
 	for (const char *f = b->sql.data; *f;) {
 		size_t run = strcspn(f, "?");
-		buf_append(&sql, f, run);
+		buf_append(&x->sql, f, run);
 		f += run;
 		if (!*f)
 			break;
@@ -43,32 +52,45 @@ static PGresult *run_built(struct db *db, struct cq_sql *b, const struct contact
 		const struct cq_value *v = &b->v[k++];
 		switch (v->kind) {
 		case CQ_INT:
-			put_param(&sql, "", k, "::bigint");
-			pg_param_i64(&p, v->i);
+			put_param(&x->sql, "", k, "::bigint");
+			pg_param_i64(p, v->i);
 			break;
 		case CQ_TIME:
-			buf_printf(&sql, PG_TS("$%d"), k);
-			pg_param_i64(&p, v->i);
+			buf_printf(&x->sql, PG_TS("$%d"), k);
+			pg_param_i64(p, v->i);
 			break;
 		case CQ_TEXT:
-			put_param(&sql, "", k, "::text");
-			pg_param_str(&p, v->s);
+			put_param(&x->sql, "", k, "::text");
+			pg_param_str(p, v->s);
 			break;
 		case CQ_TEXTS:
-			put_param(&sql, "= ANY(", k, "::text[])");
-			owned[nowned] = pg_text_array(v->arr, v->narr);
-			pg_param_str(&p, owned[nowned++]);
+			put_param(&x->sql, "= ANY(", k, "::text[])");
+			x->owned[x->nowned] = pg_text_array(v->arr, v->narr);
+			pg_param_str(p, x->owned[x->nowned++]);
 			break;
 		}
 	}
+	x->st.sql = x->sql.data;
+	x->st.name = q && cq_stable_name(b, q, x->name) ? x->name : NULL;
 	cq_free(b);
-	char name[CQ_NAME_MAX];
-	PGresult *r = q && cq_stable_name(b, q, name)
-			  ? pg_exec_prepared(db, name, sql.data, p.n, p.v, rc)
-			  : pg_exec_params(db, sql.data, p.n, p.v, rc);
-	buf_free(&sql);
-	for (int i = 0; i < nowned; i++)
-		free(owned[i]);
+}
+
+static void built_free(struct built *x)
+{
+	buf_free(&x->sql);
+	for (int i = 0; i < x->nowned; i++)
+		free(x->owned[i]);
+}
+
+/* Runs b (render) on its own. */
+static PGresult *run_built(struct db *db, struct cq_sql *b, const struct contact_query *q, int *rc)
+{
+	struct built x;
+	render(b, q, &x);
+	struct pg_stmt *s = &x.st;
+	PGresult *r = s->name ? pg_exec_prepared(db, s->name, s->sql, s->p.n, s->p.v, rc)
+			      : pg_exec_params(db, s->sql, s->p.n, s->p.v, rc);
+	built_free(&x);
 	return r;
 }
 
@@ -92,8 +114,22 @@ static int page_contacts(const PGresult *r, int nrows)
 	return n;
 }
 
-int pg_contacts_select_page(struct db *db, long long user_id, const struct contact_query *q,
-			    struct contact_row **rows, struct tag_ref **tags, int *ntags)
+/* Runs b (render) in the same round trip as *before, whose result is left in it. */
+static PGresult *run_built_after(struct db *db, struct pg_stmt *before, struct cq_sql *b,
+				 const struct contact_query *q, int *rc)
+{
+	struct built x;
+	render(b, q, &x);
+	struct pg_stmt *s[] = {before, &x.st};
+	pg_exec_pipeline(db, s, 2);
+	built_free(&x);
+	*rc = x.st.rc;
+	return x.st.r;
+}
+
+int pg_contacts_select_page_after(struct db *db, struct pg_stmt *before, long long user_id,
+				  const struct contact_query *q, struct contact_row **rows,
+				  struct tag_ref **tags, int *ntags)
 {
 	*rows = NULL;
 	*tags = NULL;
@@ -108,7 +144,8 @@ int pg_contacts_select_page(struct db *db, long long user_id, const struct conta
 	for (;;) {
 		struct cq_sql b = {.limit_links = true, .join_tags = true, .phase = phase};
 		cq_build_page(&b, PG_CONTACT_COLS, user_id, q);
-		r = run_built(db, &b, q, &rc);
+		r = before ? run_built_after(db, before, &b, q, &rc) : run_built(db, &b, q, &rc);
+		before = NULL;
 		if (!r)
 			return rc;
 		n = page_contacts(r, rc);
@@ -142,6 +179,12 @@ int pg_contacts_select_page(struct db *db, long long user_id, const struct conta
 	*tags = tout;
 	*ntags = nt;
 	return n;
+}
+
+int pg_contacts_select_page(struct db *db, long long user_id, const struct contact_query *q,
+			    struct contact_row **rows, struct tag_ref **tags, int *ntags)
+{
+	return pg_contacts_select_page_after(db, NULL, user_id, q, rows, tags, ntags);
 }
 
 int pg_contacts_count_matching(struct db *db, long long user_id, const struct contact_query *q,

@@ -361,40 +361,54 @@ static bool wait_sync(struct pg_conn *pc, long long deadline_ns)
 	}
 }
 
-void pg_exec_pipeline(struct db *db, struct pg_stmt *s, int n)
+/* Sends s as the next query of a pipeline. */
+static int send_stmt(PGconn *c, const struct pg_stmt *s)
+{
+	return s->name ? PQsendQueryPrepared(c, s->name, s->p.n, s->p.v, NULL, NULL, 0)
+		       : PQsendQueryParams(c, s->sql, s->p.n, NULL, s->p.v, NULL, NULL, 0);
+}
+
+/* How the logs name statement s. */
+static const char *stmt_label(const struct pg_stmt *s)
+{
+	return s->name ? s->name : "query";
+}
+
+void pg_exec_pipeline(struct db *db, struct pg_stmt *const *s, int n)
 {
 	struct pg_conn *pc = pg_conn_of(db);
 	long long deadline = statement_deadline(pc);
 	int i;
 	for (i = 0; i < n; i++) {
-		s[i].r = NULL;
-		s[i].rc = ST_UNAVAILABLE;
+		s[i]->r = NULL;
+		s[i]->rc = ST_UNAVAILABLE;
 	}
 	if (pc->broken || !pc->c)
 		return;
 	pc->constraint[0] = '\0';
 	int st = ST_UNAVAILABLE;
 	for (i = 0; i < n; i++)
-		if (!ensure_prepared(pc, s[i].name, s[i].sql, s[i].p.n, deadline, &st))
+		if (s[i]->name &&
+		    !ensure_prepared(pc, s[i]->name, s[i]->sql, s[i]->p.n, deadline, &st))
 			goto fail;
 	if (!PQenterPipelineMode(pc->c)) {
-		st = map_error(pc, NULL, s[0].name);
+		st = map_error(pc, NULL, stmt_label(s[0]));
 		goto fail;
 	}
 	for (i = 0; i < n; i++)
-		if (!PQsendQueryPrepared(pc->c, s[i].name, s[i].p.n, s[i].p.v, NULL, NULL, 0))
+		if (!send_stmt(pc->c, s[i]))
 			break;
 	if (i < n || !PQpipelineSync(pc->c)) {
 		/* Half a pipeline on the wire: the connection is not worth saving. */
-		st = map_error(pc, NULL, s[i < n ? i : 0].name);
+		st = map_error(pc, NULL, stmt_label(s[i < n ? i : 0]));
 		pc->broken = true;
 		goto fail;
 	}
 	for (i = 0; i < n; i++) {
-		s[i].r = wait_result(pc, deadline, s[i].name, &s[i].rc);
+		s[i]->r = wait_result(pc, deadline, stmt_label(s[i]), &s[i]->rc);
 		if (pc->broken) {
 			for (int j = i + 1; j < n; j++)
-				s[j].rc = s[i].rc < 0 ? s[i].rc : ST_UNAVAILABLE;
+				s[j]->rc = s[i]->rc < 0 ? s[i]->rc : ST_UNAVAILABLE;
 			return;
 		}
 	}
@@ -406,7 +420,7 @@ void pg_exec_pipeline(struct db *db, struct pg_stmt *s, int n)
 	return;
 fail:
 	for (i = 0; i < n; i++)
-		s[i].rc = st < 0 ? st : ST_UNAVAILABLE;
+		s[i]->rc = st < 0 ? st : ST_UNAVAILABLE;
 }
 
 PGresult *pg_exec_params(struct db *db, const char *sql, int nparams, const char *const *values,

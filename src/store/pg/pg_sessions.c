@@ -211,12 +211,23 @@ int pg_auth_lookup(struct db *db, long long session_id, long long now, struct au
 int pg_auth_lookup_contact(struct db *db, long long session_id, long long now,
 			   struct auth_row *out, struct contact_read *read)
 {
-	struct pg_stmt s[2];
-	auth_stmt(&s[0], session_id, now);
-	pg_contact_tags_stmt(&s[1], read->user_id, read->id);
+	struct pg_stmt a, c;
+	auth_stmt(&a, session_id, now);
+	pg_contact_tags_stmt(&c, read->user_id, read->id);
+	struct pg_stmt *s[] = {&a, &c};
 	pg_exec_pipeline(db, s, 2);
-	read->rc = pg_contact_tags_read(&s[1], read->id, &read->row, &read->tags, &read->ntags);
-	return auth_read(&s[0], out);
+	read->rc = pg_contact_tags_read(&c, read->id, &read->row, &read->tags, &read->ntags);
+	return auth_read(&a, out);
+}
+
+int pg_auth_lookup_page(struct db *db, long long session_id, long long now, struct auth_row *out,
+			struct contact_page_read *read)
+{
+	struct pg_stmt a;
+	auth_stmt(&a, session_id, now);
+	read->rc = pg_contacts_select_page_after(db, &a, read->user_id, read->q, &read->rows,
+						 &read->tags, &read->ntags);
+	return auth_read(&a, out);
 }
 
 /* Stores a refresh token (its SHA-256 hex) of a session. */

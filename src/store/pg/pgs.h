@@ -99,8 +99,9 @@ void pg_param_i64(struct pg_params *p, long long v);
 void pg_param_bool(struct pg_params *p, bool v);
 void pg_param_null(struct pg_params *p);
 
-/* One statement of pg_exec_pipeline: name, sql and parameters in (as for pg_exec_prepared);
- * r and rc out, as pg_exec_prepared's result and *status_out. */
+/* One statement of pg_exec_pipeline: name, sql and parameters in (as for pg_exec_prepared;
+ * name NULL: an unnamed statement planned for its values, as by pg_exec_params); r and rc
+ * out, as pg_exec_prepared's result and *status_out. */
 struct pg_stmt {
 	const char *name, *sql;
 	struct pg_params p;
@@ -108,13 +109,12 @@ struct pg_stmt {
 	int rc;
 };
 
-/* Runs s[0..n) as prepared statements in one round trip (libpq's pipeline mode: every
- * statement sent, then one sync), outside any transaction; the server runs them in order in
- * one implicit transaction, so after a failure the rest fail too. Each s[i].r is the caller's
- * to PQclear (NULL with s[i].rc < 0 on failure). Same deadline and error mapping as
- * pg_exec_prepared; a statement not yet prepared on the connection costs one more round trip
- * the first time. */
-void pg_exec_pipeline(struct db *db, struct pg_stmt *s, int n);
+/* Runs *s[0..n) in one round trip (libpq's pipeline mode: every statement sent, then one
+ * sync), outside any transaction; the server runs them in order in one implicit transaction,
+ * so after a failure the rest fail too. Each s[i]->r is the caller's to PQclear (NULL with
+ * s[i]->rc < 0 on failure). Same deadline and error mapping as pg_exec_prepared; a named
+ * statement not yet prepared on the connection costs one more round trip the first time. */
+void pg_exec_pipeline(struct db *db, struct pg_stmt *const *s, int n);
 
 /* Result columns: NULL reads as 0 / false / NULL. pg_get_strdup's result is the caller's. */
 long long pg_get_i64(const PGresult *r, int row, int col);
