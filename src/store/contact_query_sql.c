@@ -233,12 +233,13 @@ static const char *const SORT_KEYS[][2] = {
     [CSORT_LAST_CONTACTED] = {"last_contacted"},
 };
 
-/* " ORDER BY" q's sort on the columns of alias (nulls last for lastContacted either way). */
-static void order_on(struct cq_sql *b, const struct contact_query *q, const char *alias)
+/* " ORDER BY" q's sort on alias's columns named keys (as many as the sort's), then id (nulls
+ * last for lastContacted either way). */
+static void order_named(struct cq_sql *b, const struct contact_query *q, const char *alias,
+			const char *const keys[2])
 {
-	const char *const *keys = SORT_KEYS[q->sort];
 	put(b, " ORDER BY ");
-	for (int i = 0; i < 2 && keys[i]; i++) {
+	for (int i = 0; i < 2 && SORT_KEYS[q->sort][i]; i++) {
 		put(b, alias);
 		put(b, ".");
 		put(b, keys[i]);
@@ -247,6 +248,12 @@ static void order_on(struct cq_sql *b, const struct contact_query *q, const char
 	}
 	put(b, alias);
 	put(b, q->desc ? ".id DESC" : ".id");
+}
+
+/* " ORDER BY" q's sort on the columns of alias. */
+static void order_on(struct cq_sql *b, const struct contact_query *q, const char *alias)
+{
+	order_named(b, q, alias, SORT_KEYS[q->sort]);
 }
 
 static void order_by(struct cq_sql *b, const struct contact_query *q, bool links)
@@ -296,10 +303,11 @@ static void walk_cols(struct cq_sql *b, const struct contact_query *q)
  * search of frequent terms is one statement and one round trip (bench/README.md). */
 static void walk_gate(struct cq_sql *b, long long user_id, const struct contact_query *q)
 {
+	static const char COUNT[] = " AND (SELECT count(*) FROM (SELECT 1 FROM search_terms s"
+				    " WHERE s.user_id = ? AND s.term >= ? AND s.term < ?"
+				    " LIMIT " CQ_STR(CQ_GATE_WORDS) ") s) = " CQ_STR(CQ_GATE_WORDS);
 	for (int i = 0; i < q->nterms; i++) {
-		put(b, " AND (SELECT count(*) FROM (SELECT 1 FROM search_terms s WHERE s.user_id = ?"
-		       " AND s.term >= ? AND s.term < ? LIMIT " CQ_STR(CQ_GATE_WORDS) ") s) = "
-		       CQ_STR(CQ_GATE_WORDS));
+		put(b, COUNT);
 		bind_i(b, user_id);
 		bind_s(b, q->term_lo[i]);
 		bind_s(b, q->term_hi[i]);
@@ -388,6 +396,24 @@ static void build_page(struct cq_sql *b, const char *cols, long long user_id,
 	limit(b, q);
 }
 
+/* The names a page joined to its tags gives the sort keys it carries (join_tags). */
+static const char *const CARRIED_KEYS[2] = {"sort_key1", "sort_key2"};
+
+/* cols, then the page's sort keys as CARRIED_KEYS: the columns build_page's text orders its
+ * rows by (the walk's, the matches', the tag's links' or the contacts' own), whose id column
+ * is the contact's id or, for the links, equal to it. */
+static void cols_with_keys(struct buf *out, const struct cq_sql *b, const char *cols,
+			   const struct contact_query *q)
+{
+	const char *src = b->phase == CQ_MATCHES ? "m."
+			  : b->phase == CQ_WALK	 ? "w."
+			  : by_links(q)		 ? "ct."
+						 : "c.";
+	buf_puts(out, cols);
+	for (int i = 0; i < 2 && SORT_KEYS[q->sort][i]; i++)
+		buf_printf(out, ", %s%s AS %s", src, SORT_KEYS[q->sort][i], CARRIED_KEYS[i]);
+}
+
 void cq_build_page(struct cq_sql *b, const char *cols, long long user_id,
 		   const struct contact_query *q)
 {
@@ -395,13 +421,15 @@ void cq_build_page(struct cq_sql *b, const char *cols, long long user_id,
 		build_page(b, cols, user_id, q);
 		return;
 	}
-	put(b, "SELECT p.*, t.id, t.name FROM (");
-	build_page(b, cols, user_id, q);
+	struct buf with_keys = {0};
+	cols_with_keys(&with_keys, b, cols, q);
+	put(b, "SELECT p.*, t.id, t.name, t.name_key FROM (");
+	build_page(b, with_keys.data, user_id, q);
+	buf_free(&with_keys);
 	put(b, ") p LEFT JOIN contact_tags l ON l.user_id = ? AND l.contact_id = p.id"
 	       " LEFT JOIN tags t ON t.user_id = l.user_id AND t.id = l.tag_id");
 	bind_i(b, user_id);
-	order_on(b, q, "p");
-	put(b, ", t.name_key, t.id");
+	order_named(b, q, "p", CARRIED_KEYS);
 }
 
 bool cq_stable_name(const struct cq_sql *b, const struct contact_query *q, char name[CQ_NAME_MAX])

@@ -154,9 +154,9 @@ TEST(every_phase_sorts_alike_and_keeps_the_keyset)
 	cq_free(&b);
 }
 
-/* With join_tags the page is a subquery joined to its tags, sorted again by the page's sort
- * on its own columns and then by the tags' name_key, id; the user id of the join is the last
- * value. */
+/* With join_tags the page is a subquery joined to its tags that carries the columns it is
+ * sorted on, so that the join keeps that order without a sort (a contact's tags come in no
+ * order: the store sorts them); the user id of the join is the last value. */
 TEST(a_page_joined_to_its_tags_keeps_its_order)
 {
 	struct contact_query q = {
@@ -165,16 +165,16 @@ TEST(a_page_joined_to_its_tags_keeps_its_order)
 	cq_build_page(&b, "c.id, c.last_contacted", 7, &q);
 	CHECK_INT(placeholders(b.sql.data), b.n);
 	CHECK_STR(b.sql.data,
-		  "SELECT p.*, t.id, t.name FROM (SELECT c.id, c.last_contacted FROM (SELECT"
-		  " ct.user_id, ct.contact_id, ct.last_contacted FROM contact_tags ct WHERE"
-		  " ct.user_id = ? AND ct.tag_id = (SELECT t.id FROM tags t WHERE t.user_id = ? AND"
-		  " t.name_key = ?) ORDER BY ct.last_contacted DESC NULLS LAST, ct.contact_id DESC"
-		  " LIMIT 26) ct CROSS JOIN contacts c WHERE c.user_id = ct.user_id AND"
-		  " c.id = ct.contact_id ORDER BY ct.last_contacted DESC NULLS LAST,"
-		  " ct.contact_id DESC) p LEFT JOIN contact_tags l ON l.user_id = ? AND"
-		  " l.contact_id = p.id LEFT JOIN tags t ON t.user_id = l.user_id AND"
-		  " t.id = l.tag_id ORDER BY p.last_contacted DESC NULLS LAST, p.id DESC,"
-		  " t.name_key, t.id");
+		  "SELECT p.*, t.id, t.name, t.name_key FROM (SELECT c.id, c.last_contacted,"
+		  " ct.last_contacted AS sort_key1 FROM (SELECT ct.user_id, ct.contact_id,"
+		  " ct.last_contacted FROM contact_tags ct WHERE ct.user_id = ? AND ct.tag_id ="
+		  " (SELECT t.id FROM tags t WHERE t.user_id = ? AND t.name_key = ?) ORDER BY"
+		  " ct.last_contacted DESC NULLS LAST, ct.contact_id DESC LIMIT 26) ct CROSS JOIN"
+		  " contacts c WHERE c.user_id = ct.user_id AND c.id = ct.contact_id ORDER BY"
+		  " ct.last_contacted DESC NULLS LAST, ct.contact_id DESC) p LEFT JOIN"
+		  " contact_tags l ON l.user_id = ? AND l.contact_id = p.id LEFT JOIN tags t ON"
+		  " t.user_id = l.user_id AND t.id = l.tag_id ORDER BY p.sort_key1 DESC NULLS"
+		  " LAST, p.id DESC");
 	CHECK(b.v[b.n - 1].kind == CQ_INT && b.v[b.n - 1].i == 7);
 	char name[CQ_NAME_MAX];
 	CHECK(cq_stable_name(&b, &q, name)); /* still one plan for any values */
@@ -183,12 +183,29 @@ TEST(a_page_joined_to_its_tags_keeps_its_order)
 	q = (struct contact_query){.term_lo = LO, .term_hi = HI, .nterms = 1, .limit = 26};
 	b = (struct cq_sql){.join_tags = true, .phase = CQ_MATCHES};
 	cq_build_page(&b, "c.id", 7, &q);
-	CHECK(strncmp(b.sql.data, "SELECT p.*, t.id, t.name FROM (WITH m AS MATERIALIZED", 53) ==
-	      0);
+	CHECK(strncmp(b.sql.data,
+		      "SELECT p.*, t.id, t.name, t.name_key FROM (WITH m AS MATERIALIZED",
+		      65) == 0);
+	CHECK(strstr(b.sql.data, ") SELECT c.id, m.first_name_key AS sort_key1, m.last_name_key"
+				 " AS sort_key2 FROM (SELECT * FROM m ORDER BY") != NULL);
 	CHECK(strstr(b.sql.data,
 		     ") p LEFT JOIN contact_tags l ON l.user_id = ? AND l.contact_id ="
 		     " p.id LEFT JOIN tags t ON t.user_id = l.user_id AND t.id = l.tag_id"
-		     " ORDER BY p.first_name_key, p.last_name_key, p.id, t.name_key, t.id") !=
+		     " ORDER BY p.sort_key1, p.sort_key2, p.id") != NULL);
+	cq_free(&b);
+	/* the walk's keys, and the contacts' own in one statement */
+	b = (struct cq_sql){.join_tags = true, .phase = CQ_WALK};
+	q.sort = CSORT_CREATED_AT;
+	q.desc = true;
+	cq_build_page(&b, "c.id", 7, &q);
+	CHECK(strstr(b.sql.data,
+		     "SELECT c.id, w.created_at AS sort_key1 FROM (SELECT c.user_id,") != NULL);
+	CHECK(strstr(b.sql.data, " ORDER BY p.sort_key1 DESC, p.id DESC") != NULL);
+	cq_free(&b);
+	b = (struct cq_sql){.join_tags = true};
+	q.nterms = 0;
+	cq_build_page(&b, "c.id", 7, &q);
+	CHECK(strstr(b.sql.data, "(SELECT c.id, c.created_at AS sort_key1 FROM contacts c WHERE") !=
 	      NULL);
 	cq_free(&b);
 }

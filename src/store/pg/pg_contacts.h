@@ -27,10 +27,7 @@ void pg_contact_tags_stmt(struct pg_stmt *s, long long user_id, long long id);
 int pg_contact_tags_read(struct pg_stmt *s, long long id, struct contact_row *out,
 			 struct tag_ref **tags, int *ntags);
 
-/* The contact columns pg_read_contact expects, for a contacts table aliased `c`, and their
- * number. The columns a listing sorts by keep their names (the times as Unix ms, in the same
- * order), so that a page made a subquery can be sorted again (contact_query_sql.h, join_tags). */
-#define PG_CONTACT_NCOLS 17
+/* The contact columns pg_read_contact expects, for a contacts table aliased `c`. */
 #define PG_CONTACT_COLS                                                                            \
 	"c.id, c.first_name, c.last_name, c.email, c.phone, c.address, c.company, c.job_role,"     \
 	" c.first_name_key, c.last_name_key, c.birthday_year, c.birthday_month, c.birthday_day,"   \

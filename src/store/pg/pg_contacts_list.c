@@ -95,9 +95,19 @@ static PGresult *run_built(struct db *db, struct cq_sql *b, const struct contact
 }
 
 /* The page's rows (contact_query_sql.h, join_tags): the contact's columns (PG_CONTACT_COLS),
- * then its tag's id and name, one row per tag. */
-#define PAGE_TAG_ID PG_CONTACT_NCOLS
-#define PAGE_TAG_NAME (PG_CONTACT_NCOLS + 1)
+ * the sort keys it carries, then its tag's id, name and name_key (the last three columns), one
+ * row per tag, a contact's tags in no particular order. */
+#define TAG_ID(nf) ((nf)-3)
+#define TAG_NAME(nf) ((nf)-2)
+#define TAG_KEY(nf) ((nf)-1)
+
+/* Whether the tag of row i sorts before that of row j: by name_key bytewise, then id, the
+ * order of a contact's tags (SPEC §9.1). */
+static bool tag_before(const PGresult *r, int nf, int i, int j)
+{
+	int c = strcmp(PQgetvalue(r, i, TAG_KEY(nf)), PQgetvalue(r, j, TAG_KEY(nf)));
+	return c < 0 || (c == 0 && pg_get_i64(r, i, TAG_ID(nf)) < pg_get_i64(r, j, TAG_ID(nf)));
+}
 
 /* Whether row i of r starts a contact (the rows of one contact are adjacent). */
 static bool starts_contact(const PGresult *r, int i)
@@ -160,20 +170,32 @@ int pg_contacts_select_page_after(struct db *db, struct pg_stmt *before, long lo
 	}
 	struct contact_row *out = xcalloc((size_t)n, sizeof *out);
 	struct tag_ref *tout = NULL;
-	int k = -1, nt = 0, cap = 0;
+	int *row_of = NULL; /* the row of each tag of tout */
+	int nf = PQnfields(r), k = -1, nt = 0, cap = 0, first = 0;
 	for (int i = 0; i < rc; i++) {
-		if (starts_contact(r, i))
+		if (starts_contact(r, i)) {
 			pg_read_contact(r, i, &out[++k]);
-		if (PQgetisnull(r, i, PAGE_TAG_ID))
+			first = nt;
+		}
+		if (PQgetisnull(r, i, TAG_ID(nf)))
 			continue;
 		if (nt == cap) {
 			cap = cap ? cap * 2 : 32;
 			tout = xrealloc(tout, (size_t)cap * sizeof *tout);
+			row_of = xrealloc(row_of, (size_t)cap * sizeof *row_of);
 		}
-		tout[nt++] = (struct tag_ref){.contact_id = out[k].id,
-					      .id = pg_get_i64(r, i, PAGE_TAG_ID),
-					      .name = xstrdup(PQgetvalue(r, i, PAGE_TAG_NAME))};
+		/* in order among the contact's tags so far (a contact has a few) */
+		int at = nt++;
+		for (; at > first && tag_before(r, nf, i, row_of[at - 1]); at--) {
+			tout[at] = tout[at - 1];
+			row_of[at] = row_of[at - 1];
+		}
+		tout[at] = (struct tag_ref){.contact_id = out[k].id,
+					    .id = pg_get_i64(r, i, TAG_ID(nf)),
+					    .name = xstrdup(PQgetvalue(r, i, TAG_NAME(nf)))};
+		row_of[at] = i;
 	}
+	free(row_of);
 	PQclear(r);
 	*rows = out;
 	*tags = tout;
