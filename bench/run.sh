@@ -484,31 +484,29 @@ done
 # the parameter references, so EXPLAIN ($n) and pgbench (:name) run the same text.
 HEAVY_UID=$(sql_bench "SELECT id FROM users WHERE email_key = '$HEAVY_EMAIL'")
 CC_COLS="c.id, c.first_name, c.last_name, c.email, c.phone, c.address, c.company, c.job_role, c.first_name_key, c.last_name_key, c.birthday_year, c.birthday_month, c.birthday_day, c.custom_fields::text, (date_part('epoch', c.last_contacted) * 1000)::bigint AS last_contacted, (date_part('epoch', c.created_at) * 1000)::bigint AS created_at, (date_part('epoch', c.updated_at) * 1000)::bigint AS updated_at"
-# A search page is two or three statements (contact_query_sql.h, enum cq_phase): the count of
-# each term's search words up to 250 (gate_sql); with that many, the walk of the first 1,000
-# contacts in the sort's order (search_sql), which gives q=ann its page (prepared, the default
-# page's limit a constant of its text); with fewer, or when the walk is short of a page (q=zoe:
-# every Zoe sorts after them), the page from every match (search_matches_sql, planned for its
-# values).
-gate_sql() { # user, term low, term high
-	printf 'SELECT least((SELECT count(*) FROM (SELECT 1 FROM search_terms s WHERE s.user_id = %s AND s.term >= %s AND s.term < %s LIMIT 250) s))' "$@"
-}
-# Each page is a subquery joined to its contacts' tags, one row per tag, sorted again
-# (contact_query_sql.h, join_tags): with_tags PAGE USER ORDER.
+# A search page is one or two statements (contact_query_sql.h, enum cq_phase): the walk of the
+# first 1,000 contacts in the sort's order (search_sql), which runs only when each term has at
+# least 250 search words (its gate, counted in the same statement) and gives q=ann its page
+# (prepared, the default page's limit a constant of its text); when the gate stops it, or the
+# walk is short of a page (q=zoe: every Zoe sorts after them), the page from every match
+# (search_matches_sql, planned for its values).
+# Each page is a subquery that carries the columns it is sorted on, joined to its contacts'
+# tags, one row per tag, in the page's order (contact_query_sql.h, join_tags): with_tags PAGE
+# USER ORDER.
 with_tags() {
-	printf 'SELECT p.*, t.id, t.name FROM (%s) p LEFT JOIN contact_tags l ON l.user_id = %s AND l.contact_id = p.id LEFT JOIN tags t ON t.user_id = l.user_id AND t.id = l.tag_id ORDER BY %s, t.name_key, t.id' "$@"
+	printf 'SELECT p.*, t.id, t.name, t.name_key FROM (%s) p LEFT JOIN contact_tags l ON l.user_id = %s AND l.contact_id = p.id LEFT JOIN tags t ON t.user_id = l.user_id AND t.id = l.tag_id ORDER BY %s' "$@"
 }
-search_sql() { # user (twice), term low, term high, user (the tags')
-	with_tags "$(printf 'SELECT %s FROM (SELECT c.user_id, c.id, c.first_name_key, c.last_name_key FROM (SELECT c.user_id, c.id, c.first_name_key, c.last_name_key FROM contacts c WHERE c.user_id = %s ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT 1000) c WHERE (SELECT 1 FROM search_terms s WHERE s.user_id = %s AND s.contact_id = c.id AND s.term >= %s AND s.term < %s LIMIT 1) IS NOT NULL ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT 26) w CROSS JOIN contacts c WHERE c.user_id = w.user_id AND c.id = w.id ORDER BY w.first_name_key, w.last_name_key, w.id' \
-		"$CC_COLS" "$1" "$2" "$3" "$4")" "$5" 'p.first_name_key, p.last_name_key, p.id'
+search_sql() { # user, term low, term high
+	with_tags "$(printf 'SELECT %s, w.first_name_key AS sort_key1, w.last_name_key AS sort_key2 FROM (SELECT c.user_id, c.id, c.first_name_key, c.last_name_key FROM (SELECT c.user_id, c.id, c.first_name_key, c.last_name_key FROM contacts c WHERE c.user_id = %s AND (SELECT count(*) FROM (SELECT 1 FROM search_terms s WHERE s.user_id = %s AND s.term >= %s AND s.term < %s LIMIT 250) s) = 250 ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT 1000) c WHERE (SELECT 1 FROM search_terms s WHERE s.user_id = %s AND s.contact_id = c.id AND s.term >= %s AND s.term < %s LIMIT 1) IS NOT NULL ORDER BY c.first_name_key, c.last_name_key, c.id LIMIT 26) w CROSS JOIN contacts c WHERE c.user_id = w.user_id AND c.id = w.id ORDER BY w.first_name_key, w.last_name_key, w.id' \
+		"$CC_COLS" "$1" "$1" "$2" "$3" "$1" "$2" "$3")" "$1" 'p.sort_key1, p.sort_key2, p.id'
 }
-search_matches_sql() { # user (twice), term low, term high, limit, user, user (the tags')
-	with_tags "$(printf 'WITH m AS MATERIALIZED (SELECT c.id, c.first_name_key, c.last_name_key FROM contacts c WHERE c.user_id = %s AND c.id IN (SELECT s.contact_id FROM search_terms s WHERE s.user_id = %s AND s.term >= %s AND s.term < %s)) SELECT %s FROM (SELECT * FROM m ORDER BY m.first_name_key, m.last_name_key, m.id LIMIT %s) m CROSS JOIN contacts c WHERE c.user_id = %s AND c.id = m.id ORDER BY m.first_name_key, m.last_name_key, m.id' \
-		"$1" "$2" "$3" "$4" "$CC_COLS" "$5" "$6")" "$7" 'p.first_name_key, p.last_name_key, p.id'
+search_matches_sql() { # user, term low, term high, limit
+	with_tags "$(printf 'WITH m AS MATERIALIZED (SELECT c.id, c.first_name_key, c.last_name_key FROM contacts c WHERE c.user_id = %s AND c.id IN (SELECT s.contact_id FROM search_terms s WHERE s.user_id = %s AND s.term >= %s AND s.term < %s)) SELECT %s, m.first_name_key AS sort_key1, m.last_name_key AS sort_key2 FROM (SELECT * FROM m ORDER BY m.first_name_key, m.last_name_key, m.id LIMIT %s) m CROSS JOIN contacts c WHERE c.user_id = %s AND c.id = m.id ORDER BY m.first_name_key, m.last_name_key, m.id' \
+		"$1" "$1" "$2" "$3" "$CC_COLS" "$4" "$1")" "$1" 'p.sort_key1, p.sort_key2, p.id'
 }
-tag_sql() { # user, user, tag key, user (the tags'; the default page's limit is a constant of the text)
-	with_tags "$(printf 'SELECT %s FROM (SELECT ct.user_id, ct.contact_id, ct.last_contacted FROM contact_tags ct WHERE ct.user_id = %s AND ct.tag_id = (SELECT t.id FROM tags t WHERE t.user_id = %s AND t.name_key = %s) ORDER BY ct.last_contacted DESC NULLS LAST, ct.contact_id DESC LIMIT 26) ct CROSS JOIN contacts c WHERE c.user_id = ct.user_id AND c.id = ct.contact_id ORDER BY ct.last_contacted DESC NULLS LAST, ct.contact_id DESC' \
-		"$CC_COLS" "$1" "$2" "$3")" "$4" 'p.last_contacted DESC NULLS LAST, p.id DESC'
+tag_sql() { # user, tag key (the default page's limit is a constant of the text)
+	with_tags "$(printf 'SELECT %s, ct.last_contacted AS sort_key1 FROM (SELECT ct.user_id, ct.contact_id, ct.last_contacted FROM contact_tags ct WHERE ct.user_id = %s AND ct.tag_id = (SELECT t.id FROM tags t WHERE t.user_id = %s AND t.name_key = %s) ORDER BY ct.last_contacted DESC NULLS LAST, ct.contact_id DESC LIMIT 26) ct CROSS JOIN contacts c WHERE c.user_id = ct.user_id AND c.id = ct.contact_id ORDER BY ct.last_contacted DESC NULLS LAST, ct.contact_id DESC' \
+		"$CC_COLS" "$1" "$1" "$2")" "$1" 'p.sort_key1 DESC NULLS LAST, p.id DESC'
 }
 
 # --- the ceilings ---------------------------------------------------------------------------
@@ -569,17 +567,19 @@ print(c["sub"], c["sid"])' "$BENCH_TOKEN")"
 		"$BENCH_DIR/pgbench_contact_get.sql" "${GET_ARGS[@]}"
 	FLOOR_LINES+=("GET /contacts/{id}: $(floor_ms "$GET_TPS64" "$C_TPS")")
 
-	# The heavy account's search and tag pages: the session check of pgbench_contact_get.sql,
-	# then the page's statement of search_sql / tag_sql, sent as the server sends it (both
-	# prepared: cq_stable_name).
+	# The heavy account's search and tag pages: the session check of pgbench_contact_get.sql
+	# and the page's statement of search_sql / tag_sql in one round trip, as the server sends
+	# them (a pipeline, src/store/pg/pg_sessions.c, pg_auth_lookup_page; both prepared:
+	# cq_stable_name).
 	read -r HEAVY_SID <<<"$(/usr/bin/python3 -c '
 import base64, json, sys
 p = sys.argv[1].split(".")[1]
 print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["sid"])' "$BENCH_HEAVY_TOKEN")"
 	AUTH_SQL=$(grep '^SELECT s.user_id' "$BENCH_DIR/pgbench_contact_get.sql")
-	printf '%s\n%s;\n%s;\n' "$AUTH_SQL" "$(gate_sql '(:uid)::bigint' '(:lo)::text' '(:hi)::text')" \
-		"$(search_sql '(:uid)::bigint' '(:uid)::bigint' '(:lo)::text' '(:hi)::text' '(:uid)::bigint')" >"$TMP/pgbench_search.sql"
-	printf '%s\n%s;\n' "$AUTH_SQL" "$(tag_sql '(:uid)::bigint' '(:uid)::bigint' '(:tag)::text' '(:uid)::bigint')" >"$TMP/pgbench_tag.sql"
+	printf '\\startpipeline\n%s\n%s;\n\\endpipeline\n' "$AUTH_SQL" \
+		"$(search_sql '(:uid)::bigint' '(:lo)::text' '(:hi)::text')" >"$TMP/pgbench_search.sql"
+	printf '\\startpipeline\n%s\n%s;\n\\endpipeline\n' "$AUTH_SQL" \
+		"$(tag_sql '(:uid)::bigint' '(:tag)::text')" >"$TMP/pgbench_tag.sql"
 	chmod a+r "$TMP"/pgbench_*.sql
 	HEAVY_ARGS=(-D sid="$HEAVY_SID" -D uid="$HEAVY_UID" -D lo=ann -D hi=ano -D tag='tag 3')
 	for page in search tag; do
@@ -680,11 +680,10 @@ explain() { # name, parameter types, SQL, arguments
 }
 {
 	explain contacts_select_with_tags bigint,bigint "SELECT $CC_COLS, t.id, t.name, t.name_key, ct.id FROM contacts c LEFT JOIN contact_tags ct ON ct.user_id = c.user_id AND ct.contact_id = c.id LEFT JOIN tags t ON t.user_id = ct.user_id AND t.id = ct.tag_id WHERE c.user_id = \$1::bigint AND c.id = \$2::bigint ORDER BY t.name_key, t.id" "$BENCH_UID, $BENCH_CONTACT_ID"
-	explain contacts_search_gate bigint,text,text "$(gate_sql '$1::bigint' '$2::text' '$3::text')" "$HEAVY_UID, 'ann', 'ano'"
-	explain contacts_search bigint,bigint,text,text,bigint "$(search_sql '$1::bigint' '$2::bigint' '$3::text' '$4::text' '$5::bigint')" "$HEAVY_UID, $HEAVY_UID, 'ann', 'ano', $HEAVY_UID"
-	explain contacts_search_zoe_walk bigint,bigint,text,text,bigint "$(search_sql '$1::bigint' '$2::bigint' '$3::text' '$4::text' '$5::bigint')" "$HEAVY_UID, $HEAVY_UID, 'zoe', 'zof', $HEAVY_UID"
-	explain contacts_search_zoe_matches bigint,bigint,text,text,bigint,bigint,bigint "$(search_matches_sql '$1::bigint' '$2::bigint' '$3::text' '$4::text' '$5::bigint' '$6::bigint' '$7::bigint')" "$HEAVY_UID, $HEAVY_UID, 'zoe', 'zof', 26, $HEAVY_UID, $HEAVY_UID"
-	explain contacts_tag bigint,bigint,text,bigint "$(tag_sql '$1::bigint' '$2::bigint' '$3::text' '$4::bigint')" "$HEAVY_UID, $HEAVY_UID, 'tag 3', $HEAVY_UID"
+	explain contacts_search bigint,text,text "$(search_sql '$1::bigint' '$2::text' '$3::text')" "$HEAVY_UID, 'ann', 'ano'"
+	explain contacts_search_zoe_walk bigint,text,text "$(search_sql '$1::bigint' '$2::text' '$3::text')" "$HEAVY_UID, 'zoe', 'zof'"
+	explain contacts_search_zoe_matches bigint,text,text,bigint "$(search_matches_sql '$1::bigint' '$2::text' '$3::text' '$4::bigint')" "$HEAVY_UID, 'zoe', 'zof', 26"
+	explain contacts_tag bigint,text "$(tag_sql '$1::bigint' '$2::text')" "$HEAVY_UID, 'tag 3'"
 } >"$TMP/explain.sql"
 PGOPTIONS='-c max_parallel_workers_per_gather=0' psql_bench -d bench -f "$TMP/explain.sql" \
 	>"$RESULTS_DIR/explain.txt" 2>&1 ||
