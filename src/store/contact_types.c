@@ -8,6 +8,11 @@ void contact_row_free(struct contact_row *c)
 {
 	if (!c)
 		return;
+	if (c->strings) {
+		free(c->strings);
+		memset(c, 0, sizeof *c);
+		return;
+	}
 	free(c->first_name);
 	free(c->last_name);
 	free(c->email);

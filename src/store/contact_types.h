@@ -15,6 +15,9 @@ struct contact_row {
 	int birthday_year, birthday_month, birthday_day; /* 0: none */
 	char *custom_fields;				 /* JSON object text, or NULL when empty */
 	long long last_contacted, created_at, updated_at;
+	/* When set, the strings above point into this one allocation (a store that read them in
+	 * one piece), which contact_row_free frees instead of each of them. */
+	char *strings;
 };
 void contact_row_free(struct contact_row *c);
 /* Frees rows[0..n) and the array itself. */

@@ -41,6 +41,7 @@ static int col_int_or0(sqlite3_stmt *st, int col)
 void sq_read_contact(sqlite3_stmt *st, struct contact_row *c)
 {
 	c->id = sqlite3_column_int64(st, 0);
+	c->strings = NULL; /* each string its own allocation */
 	c->first_name = sq_col_strdup(st, 1);
 	c->last_name = sq_col_strdup(st, 2);
 	c->email = sq_col_strdup(st, 3);
