@@ -98,7 +98,10 @@ void reply_header(struct request *req, const char *name, const char *value)
 			r->headers[i].value = xstrdup(value);
 			return;
 		}
-	r->headers = xrealloc(r->headers, sizeof *r->headers * (r->nheaders + 1));
+	/* room for 8, then doubled: a response has about ten (pipeline_finish_headers) */
+	size_t n = r->nheaders;
+	if (n == 0 || (n >= 8 && (n & (n - 1)) == 0))
+		r->headers = xrealloc(r->headers, sizeof *r->headers * (n ? 2 * n : 8));
 	r->headers[r->nheaders].name = xstrdup(name);
 	r->headers[r->nheaders].value = xstrdup(value);
 	r->nheaders++;
