@@ -82,14 +82,24 @@ static void built_free(struct built *x)
 		free(x->owned[i]);
 }
 
-/* Runs b (render) on its own. */
-static PGresult *run_built(struct db *db, struct cq_sql *b, const struct contact_query *q, int *rc)
+/* Runs b (render); with before (else NULL), in the same round trip as *before, whose result
+ * is left in it. */
+static PGresult *run_built(struct db *db, struct pg_stmt *before, struct cq_sql *b,
+			   const struct contact_query *q, int *rc)
 {
 	struct built x;
 	render(b, q, &x);
 	struct pg_stmt *s = &x.st;
-	PGresult *r = s->name ? pg_exec_prepared(db, s->name, s->sql, s->p.n, s->p.v, rc)
-			      : pg_exec_params(db, s->sql, s->p.n, s->p.v, rc);
+	PGresult *r;
+	if (before) {
+		struct pg_stmt *both[] = {before, s};
+		pg_exec_pipeline(db, both, 2);
+		*rc = s->rc;
+		r = s->r;
+	} else {
+		r = s->name ? pg_exec_prepared(db, s->name, s->sql, s->p.n, s->p.v, rc)
+			    : pg_exec_params(db, s->sql, s->p.n, s->p.v, rc);
+	}
 	built_free(&x);
 	return r;
 }
@@ -124,19 +134,6 @@ static int page_contacts(const PGresult *r, int nrows)
 	return n;
 }
 
-/* Runs b (render) in the same round trip as *before, whose result is left in it. */
-static PGresult *run_built_after(struct db *db, struct pg_stmt *before, struct cq_sql *b,
-				 const struct contact_query *q, int *rc)
-{
-	struct built x;
-	render(b, q, &x);
-	struct pg_stmt *s[] = {before, &x.st};
-	pg_exec_pipeline(db, s, 2);
-	built_free(&x);
-	*rc = x.st.rc;
-	return x.st.r;
-}
-
 int pg_contacts_select_page_after(struct db *db, struct pg_stmt *before, long long user_id,
 				  const struct contact_query *q, struct contact_row **rows,
 				  struct tag_ref **tags, int *ntags)
@@ -154,7 +151,7 @@ int pg_contacts_select_page_after(struct db *db, struct pg_stmt *before, long lo
 	for (;;) {
 		struct cq_sql b = {.limit_links = true, .join_tags = true, .phase = phase};
 		cq_build_page(&b, PG_CONTACT_COLS, user_id, q);
-		r = before ? run_built_after(db, before, &b, q, &rc) : run_built(db, &b, q, &rc);
+		r = run_built(db, before, &b, q, &rc);
 		before = NULL;
 		if (!r)
 			return rc;
@@ -215,7 +212,7 @@ int pg_contacts_count_matching(struct db *db, long long user_id, const struct co
 	struct cq_sql b = {0};
 	cq_build_count(&b, user_id, q);
 	int rc;
-	PGresult *r = run_built(db, &b, NULL, &rc);
+	PGresult *r = run_built(db, NULL, &b, NULL, &rc);
 	if (!r)
 		return rc;
 	*count = rc > 0 ? pg_get_i64(r, 0, 0) : 0;
